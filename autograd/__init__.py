@@ -1,0 +1,23 @@
+"""chainrule's engine: scalar reverse-mode automatic differentiation.
+
+A ``Value`` records every scalar operation of a forward pass; ``backward()``
+walks the recorded graph in topological order and applies each operation's
+local derivative (the chain rule).  Standard library only.
+"""
+
+from .backprop import grad, topological_order
+from .gradcheck import GradcheckError, gradcheck
+from .recording import is_recording, no_grad
+from .value import Value, linear, sum_of
+
+__all__ = [
+    "Value",
+    "grad",
+    "gradcheck",
+    "GradcheckError",
+    "no_grad",
+    "is_recording",
+    "topological_order",
+    "linear",
+    "sum_of",
+]

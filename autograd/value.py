@@ -1,0 +1,319 @@
+"""``Value``: one scalar of the forward pass and the operation that made it.
+
+Each primitive computes its result in floats, checks its domain, and records
+a node that knows its operation (``Op``) and its ``parents``.  The local
+derivatives live in the rule table (``rules.py``); the graph walk lives in
+``backprop.py``.  A node holds no closure, so a dropped graph is freed by
+reference counting alone: no node refers back to itself.
+
+IEEE arithmetic: NaN propagates through every primitive (``relu(nan)`` is
+nan, ``sigmoid(nan)`` is nan) and infinities follow float rules; the errors
+raised are those of real-number domains, named below each primitive.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Iterable, Sequence
+
+from . import rules
+from .recording import is_recording
+
+
+class Op:
+    """A primitive: the name shown in graphs and derivations, and its rule."""
+
+    __slots__ = ("name", "rule")
+
+    def __init__(self, name: str, rule: Any) -> None:
+        self.name = name
+        self.rule = rule
+
+    def __repr__(self) -> str:
+        return f"Op({self.name!r})"
+
+
+ADD = Op("+", rules.add)
+SUB = Op("-", rules.sub)
+MUL = Op("*", rules.mul)
+DIV = Op("/", rules.div)
+NEG = Op("neg", rules.neg)
+POW = Op("**", rules.pow_const)  # number exponent, a constant node
+POW_VALUE = Op("**", rules.pow_value)  # Value exponent, differentiated too
+EXP = Op("exp", rules.exp)
+LOG = Op("log", rules.log_rule)
+TANH = Op("tanh", rules.tanh)
+SIGMOID = Op("sigmoid", rules.sigmoid)
+RELU = Op("relu", rules.relu)
+LINEAR = Op("linear", rules.linear)  # Σ wᵢ·xᵢ + b, the net input z
+SUM = Op("sum", rules.total)
+CONST = Op("const", None)  # a plain number mixed into an expression
+
+
+def _as_float(data: Any) -> float:
+    if isinstance(data, (str, bytes, bytearray, Value)) or data is None:
+        raise TypeError(f"Value() needs a real number, got {type(data).__name__}: {data!r}")
+    try:
+        return float(data)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"Value() needs a real number, got {type(data).__name__}: {data!r}"
+        ) from None
+
+
+def _show(v: "Value") -> str:
+    """'name = data' for a named node, the number alone otherwise."""
+    return f"{v.name} = {v.data!r}" if v.name is not None else repr(v.data)
+
+
+class Value:
+    """A scalar that remembers how it was computed.
+
+    ``data`` is the number, ``grad`` the derivative of the last ``backward()``
+    output with respect to it (0.0 until a backward pass reaches it), ``name``
+    an optional label shown in graphs, derivations and error messages.
+    """
+
+    __slots__ = ("data", "grad", "name", "_op", "parents")
+
+    def __init__(self, data: Any, name: str | None = None, _op: Op | None = None,
+                 _parents: tuple = ()) -> None:
+        if data.__class__ is not float:
+            data = _as_float(data)
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"Value name must be a str, got {type(name).__name__}: {name!r}")
+        self.data = data
+        self.grad = 0.0
+        self.name = name
+        self._op = _op
+        self.parents = _parents
+
+    # --- what the node is --------------------------------------------------
+
+    @property
+    def op(self) -> str | None:
+        """The operation that made this node ('+', 'sigmoid', ...), or None for a leaf.
+
+        Constants mixed into expressions report 'const'.
+        """
+        return None if self._op is None else self._op.name
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.parents
+
+    @property
+    def is_constant(self) -> bool:
+        """True for a plain number that an operation wrapped into the graph."""
+        return self._op is CONST
+
+    def local_grads(self) -> tuple[float, ...]:
+        """∂self/∂parent for each parent, as floats (empty for a leaf)."""
+        if not self.parents:
+            return ()
+        return tuple(self._op.rule(self.data, *[p.data for p in self.parents]))
+
+    def __repr__(self) -> str:
+        name = f"name={self.name!r}, " if self.name is not None else ""
+        return f"Value({name}data={self.data!r}, grad={self.grad!r})"
+
+    # --- arithmetic ----------------------------------------------------------
+
+    def __add__(self, other: Any) -> "Value":
+        other = other if isinstance(other, Value) else _const(other)
+        if other is NotImplemented:
+            return other
+        return _result(self.data + other.data, ADD, (self, other))
+
+    def __radd__(self, other: Any) -> "Value":
+        other = _const(other)
+        if other is NotImplemented:
+            return other
+        return _result(other.data + self.data, ADD, (other, self))
+
+    def __sub__(self, other: Any) -> "Value":
+        other = other if isinstance(other, Value) else _const(other)
+        if other is NotImplemented:
+            return other
+        return _result(self.data - other.data, SUB, (self, other))
+
+    def __rsub__(self, other: Any) -> "Value":
+        other = _const(other)
+        if other is NotImplemented:
+            return other
+        return _result(other.data - self.data, SUB, (other, self))
+
+    def __mul__(self, other: Any) -> "Value":
+        other = other if isinstance(other, Value) else _const(other)
+        if other is NotImplemented:
+            return other
+        return _result(self.data * other.data, MUL, (self, other))
+
+    def __rmul__(self, other: Any) -> "Value":
+        other = _const(other)
+        if other is NotImplemented:
+            return other
+        return _result(other.data * self.data, MUL, (other, self))
+
+    def __truediv__(self, other: Any) -> "Value":
+        other = other if isinstance(other, Value) else _const(other)
+        if other is NotImplemented:
+            return other
+        return _divide(self, other)
+
+    def __rtruediv__(self, other: Any) -> "Value":
+        other = _const(other)
+        if other is NotImplemented:
+            return other
+        return _divide(other, self)
+
+    def __neg__(self) -> "Value":
+        return _result(-self.data, NEG, (self,))
+
+    def __pos__(self) -> "Value":
+        return self
+
+    def __pow__(self, other: Any) -> "Value":
+        if isinstance(other, Value):
+            return _power(self, other, POW_VALUE)
+        other = _const(other)
+        if other is NotImplemented:
+            return other
+        return _power(self, other, POW)
+
+    def __rpow__(self, other: Any) -> "Value":
+        other = _const(other)
+        if other is NotImplemented:
+            return other
+        return _power(other, self, POW_VALUE)
+
+    # --- functions -------------------------------------------------------------
+
+    def exp(self) -> "Value":
+        """e ** self; OverflowError past e**709.78 (the float range)."""
+        try:
+            out = math.exp(self.data)
+        except OverflowError:
+            raise OverflowError(
+                f"exp overflows the float range: exp({_show(self)}) > 1.8e308"
+            ) from None
+        return _result(out, EXP, (self,))
+
+    def log(self) -> "Value":
+        """Natural log; ValueError for a value <= 0."""
+        x = self.data
+        if x <= 0.0:
+            raise ValueError(f"log is defined only for values > 0: log({_show(self)})")
+        return _result(math.log(x), LOG, (self,))
+
+    def tanh(self) -> "Value":
+        return _result(math.tanh(self.data), TANH, (self,))
+
+    def sigmoid(self) -> "Value":
+        """1 / (1 + e**-x), computed without overflow for every finite x."""
+        x = self.data
+        if x >= 0.0:
+            out = 1.0 / (1.0 + math.exp(-x))
+        else:
+            e = math.exp(x)  # x < 0 (or nan): e in [0, 1), no overflow
+            out = e / (1.0 + e)
+        return _result(out, SIGMOID, (self,))
+
+    def relu(self) -> "Value":
+        """max(0, x); NaN stays NaN."""
+        x = self.data
+        return _result(0.0 if x <= 0.0 else x, RELU, (self,))
+
+    # --- gradients ---------------------------------------------------------------
+
+    def backward(self, seed: float = 1.0) -> None:
+        """Fill ``grad`` of every node this one depends on with d(self)/d(node).
+
+        Leaves accumulate across calls (call ``zero_grad()`` between steps);
+        interior nodes show the latest pass.
+        """
+        from .backprop import backward
+
+        backward(self, seed)
+
+    def zero_grad(self) -> None:
+        """Set ``grad`` to 0.0 on this node and every node it depends on."""
+        from .backprop import topological_order
+
+        for node in topological_order(self):
+            node.grad = 0.0
+
+
+def _const(x: Any) -> Value:
+    """Wrap a plain number mixed into an expression as a constant node."""
+    if isinstance(x, (int, float)):
+        return Value(float(x), None, CONST)
+    if isinstance(x, (str, bytes, complex)) or not hasattr(x, "__float__"):
+        return NotImplemented
+    return Value(x, None, CONST)
+
+
+def _result(data: float, op: Op, parents: tuple) -> Value:
+    """A new node, or a plain leaf when recording is off (no_grad)."""
+    if is_recording():
+        return Value(data, None, op, parents)
+    return Value(data)
+
+
+def _divide(a: Value, b: Value) -> Value:
+    if b.data == 0.0:
+        raise ZeroDivisionError(f"division by zero: ({_show(a)}) / ({_show(b)})")
+    return _result(a.data / b.data, DIV, (a, b))
+
+
+def _power(a: Value, b: Value, op: Op) -> Value:
+    base, exponent = a.data, b.data
+    where = f"({_show(a)}) ** ({_show(b)})"
+    if base == 0.0 and exponent < 0.0:
+        raise ZeroDivisionError(f"0 cannot be raised to a negative power: {where}")
+    if base < 0.0 and math.isfinite(exponent) and not exponent.is_integer():
+        raise ValueError(f"a negative base needs an integer exponent: {where}")
+    try:
+        out = base**exponent
+    except OverflowError:
+        raise OverflowError(f"** overflows the float range: {where}") from None
+    return _result(out, op, (a, b))
+
+
+def linear(weights: Sequence[Value], inputs: Sequence[Any], bias: Any) -> Value:
+    """The net input z = Σ wᵢ·xᵢ + b as one node (a fused neuron).
+
+    The gradients are those of the unfused expression; graphs and derivations
+    show it as one 'linear' step with ∂z/∂wᵢ = xᵢ, ∂z/∂xᵢ = wᵢ, ∂z/∂b = 1.
+    """
+    if len(weights) != len(inputs):
+        raise ValueError(f"linear needs as many weights as inputs, got {len(weights)} and {len(inputs)}")
+    parents = []
+    z = 0.0
+    for w, x in zip(weights, inputs):
+        w = w if isinstance(w, Value) else _checked_const(w, "linear weight")
+        x = x if isinstance(x, Value) else _checked_const(x, "linear input")
+        z += w.data * x.data
+        parents.append(w)
+        parents.append(x)
+    bias = bias if isinstance(bias, Value) else _checked_const(bias, "linear bias")
+    parents.append(bias)
+    return _result(z + bias.data, LINEAR, tuple(parents))
+
+
+def sum_of(values: Iterable[Any]) -> Value:
+    """p1 + p2 + … + pn as one node (a wide sum)."""
+    parents = tuple(v if isinstance(v, Value) else _checked_const(v, "sum_of term") for v in values)
+    if not parents:
+        raise ValueError("sum_of needs at least one value")
+    out = parents[0].data
+    for p in parents[1:]:  # left to right, as the unfused p1 + p2 + … would
+        out += p.data
+    return _result(out, SUM, parents)
+
+
+def _checked_const(x: Any, what: str) -> Value:
+    c = _const(x)
+    if c is NotImplemented:
+        raise TypeError(f"{what} must be a Value or a number, got {type(x).__name__}: {x!r}")
+    return c
