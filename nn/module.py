@@ -1,0 +1,66 @@
+"""``Module``: what every network part shares (parameters, names, gradients, state).
+
+A module lists its trainable ``Value``s in one documented, stable order;
+each parameter's ``name`` is its dotted path (``layer1.neuron2.w1``), so
+``named_parameters()`` and ``state_dict()`` need no bookkeeping of their own.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping
+
+from autograd import Value
+
+from .checks import is_number
+
+
+class Module:
+    """Base class of ``Neuron``, ``Layer`` and ``MLP``."""
+
+    def parameters(self) -> list[Value]:
+        """The trainable Values, in the order the subclass documents."""
+        return []
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """(dotted name, Value) pairs in ``parameters()`` order."""
+        return [(p.name, p) for p in self.parameters()]
+
+    def zero_grad(self) -> None:
+        """Set every parameter's ``grad`` to 0 (leaves accumulate across backward passes)."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def state_dict(self) -> dict[str, float]:
+        """{dotted name: value} in ``parameters()`` order; ``json.dumps`` keeps it bit for bit."""
+        return {p.name: p.data for p in self.parameters()}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Set every parameter from ``state`` (as made by ``state_dict``).
+
+        The keys must be exactly this module's parameter names and each value
+        a finite number; otherwise a ValueError names the first wrong key and
+        nothing is changed.
+        """
+        if not isinstance(state, Mapping):
+            raise ValueError(f"state must be a dict of parameter names to numbers, got {type(state).__name__}")
+        params = self.parameters()
+        names = [p.name for p in params]
+        known = set(names)
+        for key in state:
+            if key not in known:
+                raise ValueError(
+                    f"state has unknown parameter {key!r}: {type(self).__name__} has "
+                    f"{len(names)} parameters, {names[0]} … {names[-1]}"
+                )
+        for name in names:
+            if name not in state:
+                raise ValueError(f"state is missing parameter {name!r}")
+        values = []
+        for name in names:
+            v = state[name]
+            if not is_number(v) or not math.isfinite(float(v)):
+                raise ValueError(f"state[{name!r}]: expected a finite number, got {v!r}")
+            values.append(float(v))
+        for p, v in zip(params, values):
+            p.data = v
