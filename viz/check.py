@@ -1,0 +1,296 @@
+"""The hand-check: every number a worked example expects, against the engine.
+
+Verdicts, for a hand number written with d decimals (``"0.00135"``: d = 5;
+``"2.5e-4"``: d = 5; ``"1.5e3"``: d = -2, hundreds):
+
+* ``exact``: the engine's value rounded to d decimals is the hand value.
+  Ties may round either way (people round half up, floats half even), and a
+  value within 1e-12 (relative) of a tie counts as a tie, so float noise in
+  the engine never turns a correct hand rounding into a miss.
+* ``close``: not exact, but |engine - hand| <= rtol·|engine|: the slack that
+  rounded intermediate steps explain (rtol from ``[check]``, default 1%).
+  When the engine's value is 0 nothing is close: the hand value is exact
+  (it rounds to 0 at its digits) or wrong.
+* ``wrong``: anything else, and any non-finite engine value.
+
+``difference`` is engine - hand.  ``render_table`` prints the verdicts for a
+terminal, ``to_json`` for machines.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from . import worked
+from .worked import Example, HandNumber
+
+EXACT, CLOSE, WRONG = "exact", "close", "wrong"
+TIE_SLACK = Decimal("1e-12")  # relative: how near a tie still counts as one
+
+
+@dataclass
+class Verdict:
+    """One expected number and what the engine says about it."""
+
+    quantity: str  # "value a_h1", "grad w5", "delta z_out", "updated w5", "epoch 200 loss"
+    kind: str  # "value", "grad", "delta", "updated" or "epoch"
+    name: str  # the leaf or node
+    hand: HandNumber
+    engine: float
+    difference: float  # engine - hand
+    verdict: str  # "exact", "close" or "wrong"
+    epoch: int | None = None  # for kind "epoch"
+
+    @property
+    def relative(self) -> float | None:
+        """|engine - hand| / |engine|, None when the engine's value is 0 or not finite."""
+        if self.engine == 0 or not math.isfinite(self.engine):
+            return None
+        return abs(self.difference) / abs(self.engine)
+
+
+# --- reading the hand's digits ------------------------------------------------------------
+
+_DECIMAL = re.compile(r"([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\Z")
+
+
+def decimals(text: str) -> int:
+    """How many decimals a literal shows: "0.00067" 5, "1" 0, "2.5E-4" 5, "1.5e3" -2."""
+    t = text.strip().replace("_", "")
+    if t.lstrip("+-")[:2].lower() in ("0x", "0o", "0b"):
+        return 0  # an integer in another base
+    m = _DECIMAL.match(t)
+    if m is None:
+        raise ValueError(f"not a number literal: {text!r}")
+    frac = m.group(3) or ""
+    exp = int(m.group(4) or 0)
+    return len(frac) - exp
+
+
+def _exact_decimal(text: str, value: float) -> Decimal:
+    t = text.strip().replace("_", "")
+    try:
+        return Decimal(t)
+    except InvalidOperation:
+        return Decimal(value)
+
+
+def judge(hand: HandNumber, engine: float, rtol: float) -> str:
+    """'exact', 'close' or 'wrong' for one hand number against the engine's value."""
+    if not math.isfinite(engine):
+        return WRONG
+    try:
+        d = decimals(hand.text)
+        h = _exact_decimal(hand.text, hand.value)
+    except ValueError:  # an unreadable literal: judge by the value alone, to 15 digits
+        d = 15 - (math.floor(math.log10(abs(hand.value))) if hand.value else 0)
+        h = Decimal(hand.value)
+    e = Decimal(engine)  # the float's exact binary value
+    # exact: rounding e to d decimals gives h, i.e. |e - h| <= half a unit in the
+    # last shown place (a tie either way, with a hair of slack for float noise)
+    half_unit = Decimal(5).scaleb(-d - 1)
+    if abs(e - h) <= half_unit + abs(e) * TIE_SLACK:
+        return EXACT
+    if engine != 0 and abs(engine - hand.value) <= rtol * abs(engine):
+        return CLOSE
+    return WRONG
+
+
+# --- the check ------------------------------------------------------------------------------
+
+
+def _verdict(kind: str, name: str, hand: HandNumber, engine: float, rtol: float, epoch: int | None = None) -> Verdict:
+    quantity = f"epoch {epoch} {name}" if kind == "epoch" else f"{kind} {name}"
+    diff = engine - hand.value if math.isfinite(engine) else math.nan
+    return Verdict(quantity, kind, name, hand, engine, diff, judge(hand, engine, rtol), epoch)
+
+
+def check(example: Example) -> list[Verdict]:
+    """Every expected number of ``example`` with the engine's value and a verdict.
+
+    In file order (by line); the engine runs one forward pass, one backward
+    pass, one SGD step, and as many training epochs as the latest expected one.
+    """
+    rtol = example.rtol
+    out: list[Verdict] = []
+    values = worked.build(example)
+    for name, hand in example.expect_values.items():
+        out.append(_verdict("value", name, hand, values[name].data, rtol))
+    if example.expect_grads or example.expect_deltas or example.expect_updated:
+        worked.backward(example, values)
+        for name, hand in example.expect_grads.items():
+            out.append(_verdict("grad", name, hand, values[name].grad, rtol))
+        for name, hand in example.expect_deltas.items():
+            out.append(_verdict("delta", name, hand, -values[name].grad, rtol))
+    if example.expect_updated:
+        new = worked.step(example, values)
+        for name, hand in example.expect_updated.items():
+            out.append(_verdict("updated", name, hand, new[name], rtol))
+    if example.expect_epochs:
+        last = max(n for n, _ in example.expect_epochs)
+        records = worked.train(example, steps=last + 1)
+        for n, expected in example.expect_epochs:
+            for name, hand in expected.items():
+                out.append(_verdict("epoch", name, hand, records[n][name], rtol, epoch=n))
+    if all(v.hand.line > 0 for v in out):
+        out.sort(key=lambda v: v.hand.line)  # stable: file order
+    return out
+
+
+def summary(verdicts: list[Verdict]) -> dict[str, int]:
+    """How many numbers got each verdict: {"total", "exact", "close", "wrong"}."""
+    counts = {"total": len(verdicts), EXACT: 0, CLOSE: 0, WRONG: 0}
+    for v in verdicts:
+        counts[v.verdict] += 1
+    return counts
+
+
+# --- output ---------------------------------------------------------------------------------
+
+_COLOURS = {EXACT: "\033[32m", CLOSE: "\033[33m", WRONG: "\033[1;31m"}
+_RESET = "\033[0m"
+
+
+def format_engine(v: Verdict) -> str:
+    """The engine's value with two more decimals than the hand shows."""
+    if not math.isfinite(v.engine):
+        return str(v.engine)
+    try:
+        d = decimals(v.hand.text)
+    except ValueError:
+        d = 6
+    places = min(max(d + 2, 0), 12)
+    text = f"{v.engine:.{places}f}"
+    if len(text) > 14 or (v.engine != 0 and float(text) == 0):
+        text = f"{v.engine:.6g}"
+    return text
+
+
+def _format_difference(v: Verdict) -> str:
+    if not math.isfinite(v.difference):
+        return "-"
+    if v.difference == 0:
+        return "0"
+    return f"{v.difference:+.2g}"
+
+
+def _format_relative(v: Verdict) -> str:
+    r = v.relative
+    if r is None:
+        return "-"
+    if r == 0:
+        return "0"
+    if r >= 10:
+        return f"{r:.0f}x"
+    return f"{r:.1%}" if r >= 0.001 else f"{r:.2%}"
+
+
+def render_table(verdicts: list[Verdict], color: bool = False, width: int = 80, ascii: bool = False) -> str:
+    """The verdicts as a table for a terminal, then a summary line.
+
+    Wrong rows carry a mark in the left margin and ``WRONG`` in capitals (red
+    with ``color``); ``ascii`` replaces the non-ASCII marks.  Fits ``width``
+    columns by shortening long quantity names.
+    """
+    mark = "X" if ascii else "\u2717"
+    ellipsis = "~" if ascii else "\u2026"
+    header = ("quantity", "hand", "engine", "engine-hand", "rel", "verdict")
+    rows = [
+        (
+            v.quantity,
+            v.hand.text,
+            format_engine(v),
+            _format_difference(v),
+            _format_relative(v),
+            "WRONG" if v.verdict == WRONG else v.verdict,
+        )
+        for v in verdicts
+    ]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    gutter, gap = 2, 2
+    total = gutter + sum(widths) + gap * (len(widths) - 1)
+    if total > width:
+        widths[0] = max(10, widths[0] - (total - width))
+
+    def cut(text: str, w: int) -> str:
+        # keep the kind ("grad ", "epoch 200 ") and the end of the name, the telling part
+        if len(text) <= w:
+            return text
+        prefix, _, name = text.rpartition(" ")
+        room = w - len(prefix) - 2
+        if prefix and room >= 3:
+            return f"{prefix} {ellipsis}{name[-room:]}"
+        return text[: w - 1] + ellipsis
+
+    def line(cells: tuple[str, ...], margin: str) -> str:
+        parts = [cut(cells[0], widths[0]).ljust(widths[0])]
+        for i in (1, 2, 3, 4):
+            parts.append(cells[i].rjust(widths[i]))
+        parts.append(cells[5])
+        return (margin + (" " * gap).join(parts)).rstrip()
+
+    lines = [line(header, " " * gutter)]
+    for v, cells in zip(verdicts, rows):
+        margin = (mark + " ") if v.verdict == WRONG else " " * gutter
+        text = line(cells, margin)
+        if color:
+            if v.verdict == WRONG:
+                text = _COLOURS[WRONG] + text + _RESET
+            else:
+                head, _, tail = text.rpartition(cells[5])
+                text = head + _COLOURS[v.verdict] + cells[5] + _RESET + tail
+        lines.append(text)
+    lines.append(_summary_line(verdicts, color, width))
+    return "\n".join(lines)
+
+
+def _summary_line(verdicts: list[Verdict], color: bool, width: int) -> str:
+    c = summary(verdicts)
+    noun = "number" if c["total"] == 1 else "numbers"
+    text = f"{c['total']} {noun}: {c[EXACT]} exact, {c[CLOSE]} close, {c[WRONG]} wrong"
+    if c[WRONG]:
+        wrong = [v.quantity for v in verdicts if v.verdict == WRONG]
+        shown: list[str] = []
+        for i, q in enumerate(wrong):
+            rest = len(wrong) - i - 1
+            tail = f", +{rest} more" if rest else ""
+            if len(text) + len(" (WRONG: ") + len(", ".join(shown + [q])) + len(tail) + 1 > width and shown:
+                shown.append(f"+{len(wrong) - i} more")
+                break
+            shown.append(q)
+        text = f"{text} (WRONG: {', '.join(shown)})"
+        if color:
+            text = _COLOURS[WRONG] + text + _RESET
+    return text
+
+
+def _finite_or_none(x: float) -> float | None:
+    return x if math.isfinite(x) else None
+
+
+def to_json(verdicts: list[Verdict]) -> str:
+    """A JSON array, one record per expected number.
+
+    Each record: quantity, kind, name, epoch (null unless kind is "epoch"),
+    hand (the literal as written, a string), hand_value, engine, difference
+    (engine - hand), verdict; non-finite numbers are null.
+    """
+    records = [
+        {
+            "quantity": v.quantity,
+            "kind": v.kind,
+            "name": v.name,
+            "epoch": v.epoch,
+            "hand": v.hand.text,
+            "hand_value": v.hand.value,
+            "engine": _finite_or_none(v.engine),
+            "difference": _finite_or_none(v.difference),
+            "verdict": v.verdict,
+        }
+        for v in verdicts
+    ]
+    return json.dumps(records, indent=2, allow_nan=False)
