@@ -1,0 +1,393 @@
+"""The `chainrule` command: every bundled example through it, exit codes, JSON,
+and one-line errors for bad input.  Expected numbers are computed here in
+plain floats."""
+
+import csv
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from viz import worked
+from viz.cli import main
+
+EXAMPLES = worked.bundled_examples()
+STEMS = [p.stem for p in EXAMPLES]
+
+
+def sig(z):
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def close(a, b, tol=1e-12):
+    return math.isclose(a, b, rel_tol=tol, abs_tol=tol)
+
+
+def flat(text):
+    return " ".join(text.split())
+
+
+def run_cli(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# --- every bundled example -------------------------------------------------------------
+
+
+def test_the_bundled_examples_are_there():
+    assert len(EXAMPLES) >= 5
+    assert {"seed000_3-2-1_textbook", "seed001_2-2-1_shared_bias", "seed002_1-1-1_training"} <= set(STEMS)
+
+
+def test_run_with_no_file_reports_every_bundled_example_and_draws_each(capsys, tmp_path):
+    code, out, err = run_cli(capsys, "run", "-o", str(tmp_path / "figs"))
+    assert code == 0, err  # a report: 0 even though seed 000 has wrong numbers
+    assert err == ""
+    for path in EXAMPLES:
+        title = worked.load(path).title
+        assert title in out
+        svg = tmp_path / "figs" / f"{path.stem}.svg"
+        assert svg.is_file() and b"<svg" in svg.read_bytes()[:2000]
+        assert f"Graph: {svg}" in out
+    assert f"━━ {len(EXAMPLES)} worked examples" in out
+    assert "seed000_3-2-1_textbook" in out and "9 wrong" in out
+    # 80 columns, but for the file names of the graphs (tmp_path is long)
+    assert all(len(line) <= 80 for line in out.splitlines() if not line.startswith("Graph: "))
+    assert "\033[" not in out  # no colour off a terminal
+
+
+def test_run_prints_the_documents_tables_for_seed001(capsys):
+    code, out, _ = run_cli(capsys, "run", "seed001", "--no-graphs")
+    assert code == 0
+    text = flat(out)
+    a_h1 = sig(0.05 * 0.15 + 0.10 * 0.20 + 0.35)
+    assert f"a_h1 = {a_h1:.4f} (sigmoid(z_h1))" in text
+    assert "Loss: loss = 0.2748" in text
+    # update table: old value, gradient, new = old − 0.5·gradient
+    a_h2 = sig(0.05 * 0.25 + 0.10 * 0.30 + 0.35)
+    y_hat = sig(a_h1 * 0.40 + a_h2 * 0.45 + 0.60)
+    g_w5 = (y_hat - 0.01) * y_hat * (1 - y_hat) * a_h1
+    assert f"w5 0.4 {g_w5:.4g} {0.40 - 0.5 * g_w5:.6f}" in text
+    assert "30 numbers: 24 exact, 6 close, 0 wrong" in text
+
+
+def test_run_of_seed002_shows_the_training_log_epochs(capsys):
+    code, out, _ = run_cli(capsys, "run", "seed002", "--no-graphs")
+    assert code == 0
+    text = flat(out)
+    assert "Training log (1000 steps" in text
+    assert "200 0.001997 0.9368" in text
+
+
+def seed002_log(epochs=1000):
+    """The document's loop in plain floats: loss and a_o at the start of each epoch."""
+    x, y, lr = 0.5, 1.0, 0.5
+    w1, b1, w2, b2 = 0.3, 0.1, 0.7, 0.2
+    log = []
+    for _ in range(epochs):
+        a_h = sig(w1 * x + b1)
+        a_o = sig(w2 * a_h + b2)
+        log.append((0.5 * (y - a_o) ** 2, a_o))
+        d_zo = -(y - a_o) * a_o * (1 - a_o)
+        d_zh = d_zo * w2 * a_h * (1 - a_h)
+        w2, b2, w1, b1 = w2 - lr * d_zo * a_h, b2 - lr * d_zo, w1 - lr * d_zh * x, b1 - lr * d_zh
+    return log
+
+
+def check_json(capsys, name):
+    code, out, err = run_cli(capsys, "check", name, "--json")
+    return code, json.loads(out), err
+
+
+def test_check_seed000_flags_the_garbled_numbers(capsys):
+    code, records, err = check_json(capsys, "seed000")
+    assert code == 1 and err == ""
+    by = {r["quantity"]: r for r in records}
+    a4, a5 = sig(-0.7), sig(0.1)
+    z6 = -0.3 * a4 - 0.2 * a5 + 0.1
+    a6 = sig(z6)
+    d6 = (1 - a6) * a6 * (1 - a6)  # δ = −dL/dz, the document's convention
+    d5 = d6 * -0.2 * a5 * (1 - a5)
+    d4 = d6 * -0.3 * a4 * (1 - a4)
+    engine = {
+        "value a4": a4, "value a5": a5, "value z6": z6, "value a6": a6, "value o6": a6,
+        "value err": 1 - a6, "delta z6": d6, "delta z5": d5, "delta z4": d4, "delta i5": d5,
+        "updated b6": 0.1 + 0.9 * d6, "updated w35": 0.2 + 0.9 * d5, "updated w46": -0.3 + 0.9 * d6 * a4,
+    }
+    for q, value in engine.items():
+        assert close(by[q]["engine"], value), q
+    right = {"value z4", "value a4", "value z5", "value err", "delta z6", "updated b6"}
+    wrong = {"value a5", "value z6", "value a6", "value o6", "delta z5", "delta z4", "delta i5",
+             "updated w35", "updated w46"}
+    assert {q for q, r in by.items() if r["verdict"] == "wrong"} == wrong
+    assert {q for q, r in by.items() if r["verdict"] == "exact"} == right
+    assert set(records[0]) >= {"quantity", "hand", "engine", "verdict"}
+
+
+def test_check_seed001_gradients_against_floats(capsys):
+    code, records, _ = check_json(capsys, "seed001")
+    assert code == 0
+    x1, x2, y = 0.05, 0.10, 0.01
+    a1 = sig(x1 * 0.15 + x2 * 0.20 + 0.35)
+    a2 = sig(x1 * 0.25 + x2 * 0.30 + 0.35)
+    yh = sig(a1 * 0.40 + a2 * 0.45 + 0.60)
+    dz = (yh - y) * yh * (1 - yh)
+    dz1, dz2 = dz * 0.40 * a1 * (1 - a1), dz * 0.45 * a2 * (1 - a2)
+    grads = {"w5": dz * a1, "w6": dz * a2, "b2": dz, "w1": dz1 * x1, "w2": dz1 * x2,
+             "w3": dz2 * x1, "w4": dz2 * x2, "b1": dz1 + dz2}
+    by = {r["quantity"]: r for r in records}
+    for name, g in grads.items():
+        assert close(by[f"grad {name}"]["engine"], g), name
+        assert close(by[f"updated {name}"]["engine"], {"w5": .4, "w6": .45, "b2": .6, "w1": .15, "w2": .2,
+                                                      "w3": .25, "w4": .3, "b1": .35}[name] - 0.5 * g)
+    assert by["grad w2"]["verdict"] == "close"  # the document's 0.00135 for 0.0013368
+    assert all(r["verdict"] != "wrong" for r in records)
+
+
+def test_check_seed002_reproduces_the_training_log(capsys):
+    code, records, _ = check_json(capsys, "seed002")
+    assert code == 0
+    log = seed002_log()
+    epochs = [r for r in records if r["kind"] == "epoch"]
+    assert {r["epoch"] for r in epochs} == {0, 200, 400, 600, 800, 999}
+    for r in epochs:
+        loss, a_o = log[r["epoch"]]
+        assert close(r["engine"], loss if r["name"] == "loss" else a_o, 1e-10)
+        assert r["verdict"] == "exact"
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_check_every_bundled_file(capsys, stem):
+    code, out, err = run_cli(capsys, "check", stem)
+    wrong = "seed000" in stem
+    assert code == (1 if wrong else 0), out
+    assert err == ""
+    assert all(len(line) <= 80 for line in out.splitlines())
+    code, records, _ = check_json(capsys, stem)
+    assert code == (1 if wrong else 0)
+    assert records and all(r["verdict"] in ("exact", "close", "wrong") for r in records)
+
+
+# --- explain, draw, train, examples ------------------------------------------------------
+
+
+def test_explain_seed001_b1(capsys):
+    code, out, _ = run_cli(capsys, "explain", "seed001", "--wrt", "b1")
+    assert code == 0
+    assert "∂loss/∂b1 = 0.01337 + 0.01500 ≈ 0.02836" in out
+    assert "(the same)" in out  # the engine's backward pass agrees with the sum
+    code, out, _ = run_cli(capsys, "explain", "seed001", "--wrt", "b1", "--digits", "3")
+    assert "∂loss/∂b1 = 0.0134 + 0.0150 ≈ 0.0284" in out
+    code, out, _ = run_cli(capsys, "explain", "seed001", "--wrt", "b1", "--max-paths", "1")
+    assert "more than the limit of 1" in flat(out)
+
+
+def test_explain_seed000_points_at_the_first_wrong_delta(capsys):
+    code, out, _ = run_cli(capsys, "explain", "seed000", "--wrt", "w14")
+    assert code == 0
+    assert "The first hand value that disagrees, from the loss down, is δ z4" in flat(out)
+
+
+def test_explain_every_parameter_of_every_bundled_example(capsys):
+    for path in EXAMPLES:
+        ex = worked.load(path)
+        if ex.loss is None:
+            continue
+        values = worked.build(ex)
+        worked.backward(ex, values)
+        for name in ex.params:
+            code, out, err = run_cli(capsys, "explain", str(path), "--wrt", name)
+            assert code == 0 and err == ""
+            assert "(the same)" in out, (path.stem, name)
+
+
+def test_draw_writes_the_highlighted_chain(capsys, tmp_path):
+    dot = tmp_path / "b1.dot"
+    code, out, _ = run_cli(capsys, "draw", "seed001", "-o", str(dot), "--wrt", "b1")
+    assert code == 0 and f"wrote {dot}" in out
+    text = dot.read_text(encoding="utf-8")
+    assert text.startswith("digraph") and "b1" in text
+    plain = tmp_path / "plain.dot"
+    run_cli(capsys, "draw", "seed001", "-o", str(plain))
+    assert plain.read_text(encoding="utf-8") != text  # the highlight changed the drawing
+    again = tmp_path / "again.dot"
+    run_cli(capsys, "draw", "seed001", "-o", str(again), "--wrt", "b1")
+    assert again.read_bytes() == dot.read_bytes()  # deterministic
+    svg = tmp_path / "g.svg"
+    assert run_cli(capsys, "draw", "seed003_2", "-o", str(svg))[0] == 0  # no loss: the last node
+    assert b"<svg" in svg.read_bytes()[:2000]
+
+
+def test_train_logs_and_writes_a_csv(capsys, tmp_path):
+    log = tmp_path / "log.csv"
+    code, out, err = run_cli(capsys, "train", "seed002", "--log-every", "200", "--log", str(log))
+    assert code == 0 and err == ""
+    expect = seed002_log()
+    log_part = out.split("The document's training log")[0]
+    lines = {line.split()[0]: line.split() for line in log_part.splitlines() if line.strip()[:1].isdigit()}
+    assert set(lines) >= {"0", "200", "400", "600", "800", "999"}
+    assert close(float(lines["200"][1]), expect[200][0], 1e-5)
+    with open(log, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 1000
+    assert close(float(rows[600]["loss"]), expect[600][0], 1e-10)
+    assert close(float(rows[999]["a_o"]), expect[999][1], 1e-10)
+    assert "The document's training log against the engine's" in out
+    assert "wrong" not in out
+
+
+def test_train_steps_option(capsys):
+    code, out, _ = run_cli(capsys, "train", "seed001", "--steps", "3")
+    assert code == 0
+    assert "3 steps of gradient descent" in out
+
+
+def test_examples_lists_and_copies(capsys, tmp_path):
+    code, out, _ = run_cli(capsys, "examples")
+    assert code == 0
+    for path in EXAMPLES:
+        assert path.stem in out
+    dest = tmp_path / "mine.toml"
+    code, out, _ = run_cli(capsys, "examples", "--copy", "seed001", str(dest))
+    assert code == 0 and dest.read_bytes() == EXAMPLES[STEMS.index("seed001_2-2-1_shared_bias")].read_bytes()
+    code, _, err = run_cli(capsys, "examples", "--copy", "seed001", str(dest))
+    assert code == 2 and err.count("\n") == 1 and "already exists" in err
+    code, _, err = run_cli(capsys, "examples", "--copy", "seed001", str(tmp_path))  # into a folder
+    assert code == 0 and (tmp_path / "seed001_2-2-1_shared_bias.toml").is_file()
+    code, _, err = run_cli(capsys, "examples", "--copy", "nosuch")
+    assert code == 2 and "nosuch" in err
+    assert run_cli(capsys, "check", str(dest))[0] == 0  # the copy is a working file
+
+
+# --- bad input: one line on stderr, exit 2 -------------------------------------------------
+
+HEAD = 'title = "t"\n[inputs]\nx = 1.5\n'
+BAD = {
+    "toml_syntax": ('title = "t"\n[inputs\nx = 1\n', "line 2"),
+    "expression_syntax": (HEAD + '[nodes]\nloss = "x +* 2"\n', "column 4"),
+    "unknown_name": (HEAD + '[nodes]\nloss = "x * q"\n', "'q'"),
+    "cycle": (HEAD + '[nodes]\na = "b + x"\nb = "a"\nloss = "a"\n', "cycle"),
+    "defined_twice": (HEAD + '[params]\nx = 2\n[nodes]\nloss = "x*x"\n', "defined twice"),
+    "not_a_number": ('title = "t"\n[inputs]\nx = "abc"\n[nodes]\nloss = "x*x"\n', "inputs.x"),
+    "non_finite": ('title = "t"\n[inputs]\nx = 1e300\n[nodes]\nloss = "x*x"\n', "not finite"),
+    "log_domain": ('title = "t"\n[inputs]\nx = -1\n[nodes]\nloss = "log(x)"\n', "log"),
+    "unknown_expectation": (HEAD + '[nodes]\nloss = "x*x"\n[expect.grads]\nq = 1\n', "expect.grads.q"),
+    "attribute": (HEAD + '[nodes]\nloss = "x.real"\n', "column 2"),
+    "subscript": (HEAD + '[nodes]\nloss = "x[0]"\n', "column 2"),
+    "other_function": (HEAD + '[nodes]\nloss = "abs(x)"\n', "abs"),
+    "import": (HEAD + '[nodes]\nloss = "__import__(\'os\')"\n', "__import__"),
+}
+
+
+def assert_one_line_error(code, out, err, where):
+    assert code == 2
+    assert "Traceback" not in err and "Traceback" not in out
+    assert err.endswith("\n") and err.count("\n") == 1, err
+    assert where in err
+
+
+@pytest.mark.parametrize("kind", sorted(BAD))
+def test_bad_files_give_one_line_and_exit_2(capsys, tmp_path, kind):
+    text, fragment = BAD[kind]
+    path = tmp_path / f"{kind}.toml"
+    path.write_text(text, encoding="utf-8")
+    code, out, err = run_cli(capsys, "check", str(path))
+    assert_one_line_error(code, out, err, fragment)
+    assert err.startswith(str(path))  # the file, then the key and what is wrong
+    assert out == ""
+
+
+@pytest.mark.parametrize("argv", [
+    ["run", "--no-graphs"], ["check"], ["check", "--json"], ["explain", "--wrt", "x"],
+    ["draw", "-o", "unused.dot"], ["train"],
+])
+def test_every_command_reports_a_bad_file_in_one_line(capsys, tmp_path, argv):
+    path = tmp_path / "bad.toml"
+    path.write_text(BAD["cycle"][0], encoding="utf-8")
+    code, out, err = run_cli(capsys, argv[0], str(path), *argv[1:])
+    assert_one_line_error(code, out, err, "cycle")
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["check", "no/such/file.toml"], "no such file"),
+    (["check", "."], "not a file"),
+    (["explain", "seed001", "--wrt", "nope"], "--wrt nope"),
+    (["explain", "seed003_2"  , "--wrt", "n1"], "no loss"),
+    (["train", "seed003_2"], "no loss"),
+    (["draw", "seed001", "-o", "graph.jpg"], "graph.jpg"),
+    (["explain", "seed001", "--wrt", "b1", "--digits", "0"], "--digits"),
+    (["train", "seed002", "--steps", "-3"], "--steps"),
+    (["check", "seed0"], "more than one bundled example"),
+    (["examples", "somewhere"], "--copy"),
+    (["nosuchcommand"], "invalid choice"),
+    ([], "COMMAND"),
+])
+def test_bad_arguments_give_one_line_and_exit_2(capsys, monkeypatch, tmp_path, argv, fragment):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(capsys, *argv)
+    assert_one_line_error(code, out, err, fragment)
+
+
+def test_run_reports_a_graph_it_cannot_write(capsys, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    code, out, err = run_cli(capsys, "run", "seed001", "-o", str(blocker))
+    assert code == 2 and err.count("\n") == 1 and "graph not written" in err
+    assert "2-2-1 sigmoid network" in out  # the report itself is printed
+
+
+# --- help, colour, determinism, the installed command ----------------------------------------
+
+
+def test_help_gives_an_example_for_each_command(capsys):
+    code, out, _ = run_cli(capsys, "--help")
+    assert code == 0
+    for command in ("run", "check", "explain", "draw", "train", "examples"):
+        assert f"chainrule {command}" in out
+        code, sub, _ = run_cli(capsys, command, "--help")
+        assert code == 0
+        assert "examples:" in sub and f"chainrule {command}" in sub
+    assert "exit status" in out
+
+
+def test_colour_only_when_asked_or_on_a_terminal(capsys, monkeypatch):
+    _, out, _ = run_cli(capsys, "check", "seed000")
+    assert "\033[" not in out
+    _, out, _ = run_cli(capsys, "--color", "always", "check", "seed000")
+    assert "\033[1;31m" in out
+
+
+def test_output_is_deterministic(capsys):
+    first = run_cli(capsys, "run", "--no-graphs")[1]
+    assert run_cli(capsys, "run", "--no-graphs")[1] == first
+
+
+def test_the_command_as_a_process(tmp_path):
+    env = dict(os.environ, NO_COLOR="1")
+    bad = tmp_path / "bad.toml"
+    bad.write_text(BAD["import"][0], encoding="utf-8")
+    p = subprocess.run([sys.executable, "-m", "viz", "check", str(bad)], capture_output=True,
+                       text=True, env=env, timeout=60)
+    assert p.returncode == 2 and p.stdout == "" and p.stderr.count("\n") == 1
+    exe = shutil.which("chainrule")
+    if exe is None:
+        pytest.skip("the chainrule script is not installed")
+    p = subprocess.run([exe, "check", "seed000"], capture_output=True, text=True, env=env, timeout=60)
+    assert p.returncode == 1 and "WRONG" in p.stdout
+
+
+def test_a_file_without_a_learning_rate(capsys, tmp_path):
+    path = tmp_path / "nolr.toml"
+    path.write_text('title = "t"\n[params]\nx = 1.5\n[nodes]\nloss = "x*x"\n', encoding="utf-8")
+    code, out, err = run_cli(capsys, "run", str(path), "--no-graphs")
+    assert code == 0 and "no update step" in out
+    code, out, err = run_cli(capsys, "train", str(path))
+    assert_one_line_error(code, out, err, "train.lr")
+    code, out, _ = run_cli(capsys, "explain", str(path), "--wrt", "x")
+    assert code == 0 and "∂loss/∂x = 2·x = 2·1.5 = 3" in out  # d(x·x)/dx = 2x

@@ -1,0 +1,661 @@
+"""The ``chainrule`` command: check backpropagation worked by hand.
+
+Subcommands: ``run`` (the documents' tables, then the check, and a graph per
+file), ``check`` (the verdict table or JSON, with an exit status),
+``explain`` (the chain-rule derivation of one gradient), ``draw`` (the graph
+with one chain highlighted), ``train`` (many steps with a log) and
+``examples`` (the bundled worked examples).  Every bad input is one line on
+stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import shutil
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any, Callable, Sequence, TextIO
+
+from . import check as checker
+from . import derive as derive_mod
+from . import table as tables
+from . import worked
+from .derive import fmt
+from .worked import WorkedExampleError
+
+EXIT_OK, EXIT_WRONG, EXIT_BAD = 0, 1, 2
+WIDTH = 80
+DEFAULT_OUT = "chainrule-out"
+
+
+class UsageError(Exception):
+    """A bad input found by the command itself: one line, exit status 2."""
+
+
+# --- terminal style --------------------------------------------------------------
+
+
+class Style:
+    """ANSI colour when the stream is a terminal and NO_COLOR is unset."""
+
+    CODES = {"bold": "1", "dim": "2", "red": "1;31", "green": "32", "yellow": "33", "cyan": "36"}
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    @classmethod
+    def for_stream(cls, stream: TextIO, mode: str = "auto") -> "Style":
+        if mode == "always":
+            return cls(True)
+        if mode == "never" or os.environ.get("NO_COLOR"):
+            return cls(False)
+        isatty = getattr(stream, "isatty", None)
+        return cls(bool(isatty and isatty()))
+
+    def __call__(self, kind: str, text: str) -> str:
+        if not self.enabled or not text:
+            return text
+        return f"\033[{self.CODES[kind]}m{text}\033[0m"
+
+    def verdicts(self, text: str) -> str:
+        """Colour the lines of a table that end in a verdict: wrong ones red."""
+        if not self.enabled:
+            return text
+        lines = []
+        for line in text.split("\n"):
+            stripped = line.rstrip()
+            for word, kind in (("wrong", "red"), ("WRONG", "red"), ("close", "yellow"),
+                               ("exact", "green")):
+                if stripped.endswith(" " + word):
+                    if kind == "red":
+                        line = self("red", stripped)
+                    else:
+                        line = stripped[: -len(word)] + self(kind, word)
+                    break
+            lines.append(line)
+        return "\n".join(lines)
+
+
+# --- finding files ------------------------------------------------------------------
+
+
+def bundled_dir() -> Path:
+    """The folder of the bundled worked examples (installed with the package)."""
+    return worked.EXAMPLES_DIR
+
+
+def bundled_files() -> list[Path]:
+    return worked.bundled_examples()
+
+
+def find_bundled(name: str) -> Path | None:
+    """A bundled example by file name, stem, or unambiguous prefix of the stem."""
+    stem = name[:-5] if name.endswith(".toml") else name
+    files = bundled_files()
+    for f in files:
+        if f.stem == stem:
+            return f
+    hits = [f for f in files if f.stem.startswith(stem)] if stem else []
+    if len(hits) == 1:
+        return hits[0]
+    if len(hits) > 1:
+        raise UsageError(f"{name}: more than one bundled example starts with that: "
+                         + ", ".join(f.stem for f in hits))
+    return None
+
+
+def resolve(arg: str) -> Path:
+    """A worked-example file: a path, or the name of a bundled example."""
+    path = Path(arg)
+    if path.is_file():
+        return path
+    if path.exists():
+        raise UsageError(f"{arg}: not a file")
+    if os.sep not in arg and "/" not in arg:
+        found = find_bundled(arg)
+        if found is not None:
+            return found
+    raise UsageError(f"{arg}: no such file (nor a bundled example of that name: "
+                     "see `chainrule examples`)")
+
+
+def shown(path: Path) -> str:
+    """How a file is named in the output: relative to here, or its bundled name."""
+    try:
+        if path.resolve().parent == bundled_dir().resolve():
+            return f"{path.name} (bundled)"
+    except OSError:
+        pass
+    return str(path)
+
+
+# --- the pieces of a report ----------------------------------------------------------
+
+
+def _load(path: Path) -> Any:
+    return worked.load(path)
+
+
+def _build(example: Any) -> dict:
+    values = worked.build(example)
+    if example.loss is not None:
+        worked.backward(example, values)
+    return values
+
+
+def _root(example: Any, values: dict) -> Any:
+    """The node a graph or derivation starts from: the loss, else the last node."""
+    if example.loss is not None:
+        return values[example.loss]
+    if example.nodes:
+        return values[list(example.nodes)[-1]]
+    raise UsageError(f"{example.path}: [nodes]: the file has no node to draw")
+
+
+def _target(example: Any, values: dict, name: str) -> Any:
+    if name not in values:
+        known = ", ".join(list(example.params) + list(example.nodes))
+        raise UsageError(f"{example.path}: --wrt {name}: no leaf or node of that name "
+                         f"(try one of: {textwrap.shorten(known, 120)})")
+    return values[name]
+
+
+def _need_loss(example: Any, what: str) -> None:
+    if example.loss is None:
+        raise UsageError(f"{example.path}: [train] loss: the file has no loss, so there "
+                         f"is nothing to {what}")
+
+
+def heading(out: Callable[[str], None], st: Style, text: str) -> None:
+    out("")
+    out(st("bold", text))
+
+
+def report(example: Any, path: Path, out: Callable[[str], None], st: Style, digits: int) -> Any:
+    """Forward values, loss, gradients and the update table, as the documents
+    print them; returns the check's verdicts (printed last)."""
+    out(st("bold", "━━ " + example.title))
+    out(st("dim", "   " + shown(path)))
+    if example.source:
+        for line in textwrap.wrap(example.source, WIDTH - 3, break_on_hyphens=False):
+            out(st("dim", "   " + line))
+    values = _build(example)
+    data = {name: v.data for name, v in values.items()}
+
+    out("")
+    for line in tables.assignments("Inputs", {k: data[k] for k in example.inputs}, digits):
+        out(line)
+    for line in tables.assignments("Parameters", {k: data[k] for k in example.params}, digits):
+        out(line)
+    if example.nodes:
+        heading(out, st, "Forward pass")
+        for line in tables.forward_table(example.nodes, data, digits):
+            out(line)
+    if example.loss is not None:
+        loss = example.loss
+        out("")
+        out(f"Loss: {loss} = {fmt(data[loss], digits)}")
+        grads = {k: values[k].grad for k in example.params}
+        if grads and example.lr is None:
+            heading(out, st, "Gradients")
+            for line in tables.gradient_table(loss, grads, digits):
+                out(line)
+            out("  (no [train] lr in the file, so no update step)")
+        elif grads:
+            heading(out, st, "Gradients")
+            for line in tables.gradient_table(loss, grads, digits):
+                out(line)
+            new = worked.step(example, values)
+            heading(out, st, f"Update with lr = {fmt(example.lr, digits)}: "
+                    f"new = old − {fmt(example.lr, digits)} · gradient")
+            for line in tables.update_table({k: data[k] for k in example.params}, grads,
+                                            new, digits):
+                out(line)
+        if example.steps and example.steps > 1 and example.expect_epochs:
+            heading(out, st, f"Training log ({example.steps} steps; the epochs the "
+                    "document prints)")
+            for line in epoch_table(example, digits):
+                out(line)
+    verdicts = checker.check(example)
+    heading(out, st, "Check against the hand values")
+    if verdicts:
+        out(checker.render_table(verdicts, color=st.enabled, width=WIDTH))
+    else:
+        out("  (the file expects no numbers)")
+    return verdicts
+
+
+def summary(verdicts: Sequence[Any]) -> str:
+    c = checker.summary(list(verdicts))
+    n = c["total"]
+    return (f"{n} number{'s' if n != 1 else ''}: {c['exact']} exact, "
+            f"{c['close']} close, {c['wrong']} wrong")
+
+
+def epoch_table(example: Any, digits: int) -> list[str]:
+    """The forward values at the start of each epoch the file has expectations for."""
+    records = worked.train(example)
+    names: list[str] = []
+    for _, expected in example.expect_epochs:
+        for k in expected:
+            if k not in names:
+                names.append(k)
+    rows = []
+    for epoch, _ in example.expect_epochs:
+        rec = records[epoch] if 0 <= epoch < len(records) else {}
+        rows.append([str(epoch)] + [fmt(rec[k], digits) if k in rec else "-" for k in names])
+    return tables.table(["epoch"] + names, rows, align="r" * (len(names) + 1))
+
+
+# --- the subcommands ----------------------------------------------------------------
+
+
+def cmd_run(args: argparse.Namespace, out: Callable[[str], None], st: Style) -> int:
+    files = [resolve(f) for f in args.files] if args.files else bundled_files()
+    if not files:
+        raise UsageError(f"{bundled_dir()}: no bundled examples found")
+    outdir = None if args.no_graphs else Path(args.output)
+    status = EXIT_OK
+    totals: list[tuple[str, str]] = []
+    for k, path in enumerate(files):
+        if k:
+            out("")
+            out("")
+        try:
+            example = _load(path)
+            verdicts = report(example, path, out, st, args.digits)
+        except WorkedExampleError as e:
+            print(_one_line(e), file=sys.stderr)
+            status = EXIT_BAD
+            continue
+        totals.append((path.stem, summary(verdicts)))
+        if outdir is not None:
+            try:
+                outdir.mkdir(parents=True, exist_ok=True)
+                values = _build(example)
+                target = outdir / f"{path.stem}.svg"
+                _draw(example, values, None).save(target)
+                out("")
+                out(f"Graph: {target}")
+            except (OSError, ValueError, RuntimeError) as e:
+                print(f"{outdir / (path.stem + '.svg')}: graph not written: {_one_line(e)}",
+                      file=sys.stderr)
+                status = EXIT_BAD
+    if len(totals) > 1:
+        out("")
+        out("")
+        out(st("bold", f"━━ {len(totals)} worked examples"))
+        w = max(len(n) for n, _ in totals)
+        for name, line in totals:
+            out(st.verdicts(f"  {name:<{w}}  {line}") if " 0 wrong" not in line
+                else f"  {name:<{w}}  {line}")
+    return status
+
+
+def cmd_check(args: argparse.Namespace, out: Callable[[str], None], st: Style) -> int:
+    path = resolve(args.file)
+    example = _load(path)
+    verdicts = checker.check(example)
+    if args.json:
+        out(checker.to_json(verdicts))
+    else:
+        out(st("bold", example.title))
+        out(checker.render_table(verdicts, color=st.enabled, width=WIDTH)
+            if verdicts else "  (the file expects no numbers)")
+    return EXIT_WRONG if any(v.verdict == "wrong" for v in verdicts) else EXIT_OK
+
+
+def cmd_explain(args: argparse.Namespace, out: Callable[[str], None], st: Style) -> int:
+    path = resolve(args.file)
+    example = _load(path)
+    _need_loss(example, "differentiate")
+    values = _build(example)
+    target = _target(example, values, args.wrt)
+    d = derive_mod.derive(values[example.loss], target, max_paths=args.max_paths)
+    points = derive_mod.hand_points(d, example.expect_grads, example.expect_deltas,
+                                    example.rtol)
+    text = derive_mod.render(d, digits=args.digits, points=points, engine_grad=target.grad)
+    out(st.verdicts(text.rstrip("\n")))
+    return EXIT_OK
+
+
+def _draw(example: Any, values: dict, wrt: str | None) -> Any:
+    from .graph import draw
+
+    root = _root(example, values)
+    highlight = _target(example, values, wrt) if wrt else None
+    params = [values[k] for k in example.params]
+    return draw(root, highlight=highlight, params=params, max_nodes=None)
+
+
+def cmd_draw(args: argparse.Namespace, out: Callable[[str], None], st: Style) -> int:
+    path = resolve(args.file)
+    example = _load(path)
+    values = _build(example)
+    target = Path(args.output or f"{path.stem}.svg")
+    graph = _draw(example, values, args.wrt)
+    try:
+        graph.save(target)
+    except (OSError, ValueError, RuntimeError) as e:
+        raise UsageError(f"{target}: graph not written: {_one_line(e)}") from None
+    what = f", every path from {_root(example, values).name} down to {args.wrt} in red" \
+        if args.wrt else ""
+    out(f"wrote {target} ({graph.values} values, {graph.operations} operations{what})")
+    return EXIT_OK
+
+
+def cmd_train(args: argparse.Namespace, out: Callable[[str], None], st: Style) -> int:
+    path = resolve(args.file)
+    example = _load(path)
+    _need_loss(example, "train")
+    if example.lr is None:
+        raise UsageError(f"{example.path}: train.lr: missing: training needs a learning rate")
+    steps = args.steps if args.steps is not None else example.steps
+    if steps < 1:
+        raise UsageError(f"--steps {steps}: need at least 1 step")
+    every = args.log_every or max(1, steps // 10)
+    marked = {e for e, _ in example.expect_epochs}
+    names = [example.loss]
+    for _, expected in example.expect_epochs:
+        names += [k for k in expected if k not in names]
+    if len(names) == 1:  # the nodes the loss is computed from (the prediction)
+        from .expr import names as names_in
+
+        used = names_in(example.trees[example.loss]) if example.loss in example.trees else []
+        names += [k for k in dict.fromkeys(used) if example.kind_of(k) == "node"][:3]
+
+    out(st("bold", example.title))
+    out(f"{steps} step{'s' if steps != 1 else ''} of gradient descent, "
+        f"lr = {fmt(example.lr, args.digits)}; the values at the start of each epoch:")
+    widths = [max(len(str(steps)), 5)] + [max(len(h), args.digits + 7) for h in names]
+    out("  " + "  ".join(h.rjust(w) for h, w in zip(["epoch"] + names, widths)))
+
+    bar = None
+    if sys.stderr.isatty() and not args.quiet:
+        from tqdm import tqdm
+
+        bar = tqdm(total=steps, unit="step", file=sys.stderr, leave=False, dynamic_ncols=True)
+
+    rows: list[dict] = []
+
+    def on_epoch(epoch: int, record: dict) -> None:
+        rows.append(record)
+        if epoch % every == 0 or epoch == steps - 1 or epoch in marked:
+            cells = [str(epoch)] + [fmt(record[k], args.digits) if k in record else "-"
+                                    for k in names]
+            line = "  " + "  ".join(c.rjust(w) for c, w in zip(cells, widths))
+            if bar is not None:
+                bar.write(line, file=sys.stdout)
+            else:
+                out(line)
+        if bar is not None:
+            bar.update(1)
+
+    try:
+        final = worked.train(example, steps=steps, on_epoch=on_epoch)
+    finally:
+        if bar is not None:
+            bar.close()
+    if len(final) > 1 and example.loss in final[0]:
+        a, b = final[0][example.loss], final[-1][example.loss]
+        out(f"{example.loss}: {fmt(a, args.digits)} at epoch 0, {fmt(b, args.digits)} at "
+            f"epoch {len(final) - 1}" + (f" ({b / a:.3g} of the start)" if a else ""))
+
+    if args.log:
+        keys = sorted({k for r in rows for k in r}, key=lambda k: (k != example.loss, k))
+        with open(args.log, "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(["epoch"] + keys)
+            for epoch, r in enumerate(rows):
+                w.writerow([epoch] + [repr(r[k]) if k in r else "" for k in keys])
+        out(f"wrote {args.log} ({len(rows)} epochs, every value at the start of each)")
+
+    if example.expect_epochs:
+        heading(out, st, "The document's training log against the engine's")
+        body = []
+        for epoch, expected in example.expect_epochs:
+            for k, hand in expected.items():
+                if epoch >= len(rows) or k not in rows[epoch]:
+                    body.append([str(epoch), k, hand.text, "-", "not run"])
+                    continue
+                engine = rows[epoch][k]
+                body.append([str(epoch), k, hand.text, fmt(engine, args.digits),
+                             checker.judge(hand, engine, example.rtol)])
+        text = "\n".join(tables.table(["epoch", "name", "hand", "engine", "verdict"], body,
+                                      align="rlrrl"))
+        out(st.verdicts(text))
+    return EXIT_OK
+
+
+def cmd_examples(args: argparse.Namespace, out: Callable[[str], None], st: Style) -> int:
+    if args.dest and not args.copy:
+        raise UsageError(f"{args.dest}: a destination needs --copy NAME")
+    if args.copy:
+        src = find_bundled(args.copy)
+        if src is None:
+            raise UsageError(f"{args.copy}: no bundled example of that name "
+                             "(see `chainrule examples`)")
+        dest = Path(args.dest) if args.dest else Path(src.name)
+        if dest.is_dir():
+            dest = dest / src.name
+        if dest.exists() and not args.force:
+            raise UsageError(f"{dest}: already exists (choose another DEST, or --force)")
+        shutil.copyfile(src, dest)
+        out(f"wrote {dest}: edit its numbers, then `chainrule check {dest}`")
+        return EXIT_OK
+    files = bundled_files()
+    w = max((len(f.stem) for f in files), default=0)
+    out(st("bold", f"{len(files)} bundled worked examples") + st("dim", f" ({bundled_dir()})"))
+    for f in files:
+        try:
+            title = _load(f).title
+        except WorkedExampleError as e:
+            title = f"(unreadable: {_one_line(e)})"
+        lines = textwrap.wrap(title, max(20, WIDTH - w - 4)) or [""]
+        out(f"  {f.stem:<{w}}  {lines[0]}")
+        for more in lines[1:]:
+            out(f"  {'':<{w}}  {more}")
+    out("")
+    out("Copy one to start your own: chainrule examples --copy NAME [DEST]")
+    return EXIT_OK
+
+
+# --- the parser ---------------------------------------------------------------------
+
+MAIN_EPILOG = """\
+examples:
+  chainrule run                        every bundled example: tables, check, SVG
+  chainrule run mywork.toml -o out/    your own file
+  chainrule check mywork.toml          which hand numbers are right (exit 0/1)
+  chainrule check mywork.toml --json   the same for machines
+  chainrule explain seed001 --wrt b1   the chain rule behind one gradient
+  chainrule draw seed001 -o g.svg --wrt w1     the graph, the chain to w1 in red
+  chainrule train seed002 --log-every 200      many steps with a log
+  chainrule examples --copy seed001 mine.toml  start a file of your own
+
+FILE is a worked-example TOML file or the name of a bundled example
+(`chainrule examples` lists them; a unique prefix such as seed001 will do).
+
+exit status:
+  0  done; for `run`, also when hand numbers are wrong (run is a report)
+  1  `check` only: at least one hand number is wrong
+  2  bad input (a file, a key, an expression, an option) or output that
+     could not be written; the reason is one line on stderr
+"""
+
+EPILOGS = {
+    "run": """\
+examples:
+  chainrule run              every bundled example, graphs in ./chainrule-out
+  chainrule run a.toml b.toml -o figs
+  chainrule run seed000 --no-graphs
+
+run is a report: it exits 0 even when hand numbers are wrong (use `check` for
+an exit status), and 2 when a file is bad or a graph cannot be written.""",
+    "check": """\
+examples:
+  chainrule check mywork.toml
+  chainrule check seed000 --json | python3 -m json.tool
+
+exit status: 0 every hand number is exact or close, 1 at least one is wrong,
+2 bad input.""",
+    "explain": """\
+examples:
+  chainrule explain seed001 --wrt w5
+  chainrule explain seed001 --wrt b1            two paths, and their sum
+  chainrule explain seed000 --wrt w14 --digits 3""",
+    "draw": """\
+examples:
+  chainrule draw seed001 -o graph.svg
+  chainrule draw seed001 -o b1.svg --wrt b1     both paths to b1 in red
+  chainrule draw mywork.toml -o graph.dot       DOT text, no renderer needed""",
+    "train": """\
+examples:
+  chainrule train seed002                      the file's steps, 10 log lines
+  chainrule train seed002 --log-every 200 --log log.csv
+  chainrule train seed001 --steps 5000""",
+    "examples": """\
+examples:
+  chainrule examples
+  chainrule examples --copy seed001             writes ./seed001_....toml
+  chainrule examples --copy seed001 mine.toml""",
+}
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    return n
+
+
+def _digits(text: str) -> int:
+    n = _positive(text)
+    if n > 17:
+        raise argparse.ArgumentTypeError(f"at most 17 significant digits, got {n}")
+    return n
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line usage errors (exit status 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_BAD, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    raw = argparse.RawDescriptionHelpFormatter
+    parser = Parser(
+        prog="chainrule",
+        description=textwrap.fill("Check backpropagation worked by hand: which of your "
+                                  "numbers are right, and the chain rule behind each "
+                                  "gradient.", 78),
+        epilog=MAIN_EPILOG, formatter_class=raw)
+    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                        help="colour the output (auto: only on a terminal, never with NO_COLOR)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add(name: str, help: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help, description=textwrap.fill(help, 78),
+                              epilog=EPILOGS[name], formatter_class=raw)
+
+    p = add("run", "forward values, loss, gradients, the update table and the check, "
+                   "for each file (default: every bundled example), with a graph of each")
+    p.add_argument("files", nargs="*", metavar="FILE")
+    p.add_argument("-o", "--output", default=DEFAULT_OUT, metavar="DIR",
+                   help=f"folder for the SVG graphs (default: ./{DEFAULT_OUT})")
+    p.add_argument("--no-graphs", action="store_true", help="write no graphs")
+    p.add_argument("--digits", type=_digits, default=4, metavar="N",
+                   help="significant digits (default 4)")
+    p.set_defaults(func=cmd_run)
+
+    p = add("check", "the hand numbers against the engine: exact, close or wrong")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--json", action="store_true", help="one JSON record per number")
+    p.set_defaults(func=cmd_check)
+
+    p = add("explain", "the chain-rule derivation of one gradient: every path from "
+                       "the loss down, its factors, their products and the sum")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--wrt", required=True, metavar="NAME", help="the leaf or node to differentiate by")
+    p.add_argument("--digits", type=_digits, default=4, metavar="N",
+                   help="significant digits (default 4)")
+    p.add_argument("--max-paths", type=_positive, default=derive_mod.DEFAULT_MAX_PATHS,
+                   metavar="N", help="past N paths, show each node's δ instead "
+                                     f"(default {derive_mod.DEFAULT_MAX_PATHS})")
+    p.set_defaults(func=cmd_explain)
+
+    p = add("draw", "the computation graph as SVG, PNG, PDF or DOT, optionally with "
+                    "the chain to one name highlighted")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("-o", "--output", metavar="PATH",
+                   help="the file to write; its extension gives the format (default: FILE's name .svg)")
+    p.add_argument("--wrt", metavar="NAME", help="highlight every path from the loss down to NAME")
+    p.set_defaults(func=cmd_draw)
+
+    p = add("train", "many steps of gradient descent with a log")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--steps", type=_positive, help="number of steps (default: the file's [train] steps)")
+    p.add_argument("--log-every", type=_positive, metavar="N",
+                   help="a log line every N epochs (default: 10 lines in all)")
+    p.add_argument("--log", metavar="CSV", help="write every epoch's values to this CSV file")
+    p.add_argument("--digits", type=_digits, default=6, metavar="N",
+                   help="significant digits (default 6)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_train)
+
+    p = add("examples", "list the bundled worked examples, or copy one to start your own")
+    p.add_argument("--copy", metavar="NAME", help="copy this bundled example")
+    p.add_argument("dest", nargs="?", metavar="DEST", help="where to copy it (default: here)")
+    p.add_argument("--force", action="store_true", help="overwrite DEST")
+    p.set_defaults(func=cmd_examples)
+    return parser
+
+
+# --- entry point ----------------------------------------------------------------------
+
+
+def _one_line(e: BaseException) -> str:
+    if isinstance(e, OSError) and e.strerror:
+        text = e.strerror + (f": {e.filename}" if e.filename else "")
+    else:
+        text = str(e).strip() or type(e).__name__
+    return " ".join(text.split())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; the exit status is returned (0, 1 or 2)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # --help (0) or a usage error, already printed (2)
+        return e.code if isinstance(e.code, int) else EXIT_BAD
+    st = Style.for_stream(sys.stdout, args.color)
+
+    def out(line: str = "") -> None:
+        print(line, file=sys.stdout)
+
+    try:
+        try:
+            return args.func(args, out, st)
+        except (UsageError, WorkedExampleError) as e:
+            print(_one_line(e), file=sys.stderr)
+            return EXIT_BAD
+        except BrokenPipeError:
+            raise
+        except OSError as e:
+            print(_one_line(e), file=sys.stderr)
+            return EXIT_BAD
+    except BrokenPipeError:  # `chainrule run | head`
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

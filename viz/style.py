@@ -1,0 +1,89 @@
+"""The look of computation graphs: number format, colours, op symbols.
+
+Everything a drawn graph shows that is a matter of taste lives here, so the
+graph builder (``viz.graph``) only decides *what* is drawn.  Colours are soft
+fills with a darker border of the same hue; each node kind also differs in
+shape (rounded, square, double border, dashed), so a greyscale print still
+tells parameters, inputs, constants and the output apart.
+"""
+
+from __future__ import annotations
+
+import math
+
+FONT = "Helvetica"  # a list ("Helvetica,Arial") makes graphviz-pure measure text in Times
+
+# kind -> (header fill, border colour)
+KIND_COLOURS: dict[str, tuple[str, str]] = {
+    "parameter": ("#FDE7B0", "#B7791F"),
+    "input": ("#D4E6F7", "#2F6EA8"),
+    "intermediate": ("#EDEDED", "#7A7A7A"),
+    "output": ("#F6D2D2", "#A32A2A"),
+    "constant": ("#FFFFFF", "#8A8A8A"),
+}
+KIND_TITLES: dict[str, str] = {
+    "parameter": "parameter",
+    "input": "input",
+    "intermediate": "intermediate",
+    "output": "output",
+    "constant": "constant",
+}
+
+TEXT = "#1A1A1A"
+MUTED_TEXT = "#6B6B6B"  # the 'data' / 'grad' captions
+GRAD_TEXT = "#1E7B3A"  # gradient numbers
+EDGE = "#5A5A5A"
+EDGE_LABEL = "#2F6EA8"  # local derivatives ∂out/∂in
+OP_FILL = "#FFFFFF"
+OP_BORDER = "#5A5A5A"
+
+HIGHLIGHT = "#D62728"  # the chain from the root to the chosen node
+HIGHLIGHT_PENWIDTH = "2.6"
+DIM_TEXT = "#A3A3A3"
+DIM_BORDER = "#D0D0D0"
+DIM_FILL = "#F7F7F7"
+
+CLUSTER_FILLS = ("#F7F9FC", "#EEF3F9")  # outer, inner (alternating by depth)
+CLUSTER_BORDER = "#AFC0D4"
+CLUSTER_TEXT = "#4A5D73"
+
+# engine op name -> the symbol drawn in the op node
+OP_SYMBOLS: dict[str, str] = {
+    "+": "+",
+    "-": "−",
+    "*": "×",
+    "/": "÷",
+    "neg": "−x",
+    "**": "^",
+    "exp": "exp",
+    "log": "ln",
+    "tanh": "tanh",
+    "sigmoid": "σ",
+    "relu": "ReLU",
+    "linear": "Σ w·x + b",
+    "sum": "Σ",
+}
+
+
+def op_symbol(op: str) -> str:
+    """The label of an operation node ('*' is drawn '×', 'sigmoid' 'σ', ...)."""
+    return OP_SYMBOLS.get(op, op)
+
+
+def fmt(x: float, digits: int) -> str:
+    """``x`` with ``digits`` significant digits, the same text on every machine.
+
+    Python's ``g`` format (correctly rounded, trailing zeros dropped) with a
+    plain exponent: 0.08216, 1e-7, -3.5e12; -0.0 shows as 0; nan, inf, -inf.
+    """
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if x == 0.0:
+        return "0"
+    text = format(x, f".{digits}g")
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}e{int(exponent)}"
+    return text
