@@ -117,8 +117,8 @@ def fit(
     SGD).  With ``batch_size`` b, each epoch takes one step per b consecutive
     samples and records the mean of those batches' losses.  ``log_every=N``
     passes seed 002's log lines to ``log``.  ``progress``: None shows a bar on
-    stderr only when it is a terminal and the run lasts over a second; True
-    or False force it.
+    stderr only when it is a terminal, no log is asked for (the log lines are
+    the progress then) and the run lasts over a second; True or False force it.
     """
     loss_fn = get_loss(loss)
     samples = _checked_data(model, data)
@@ -136,7 +136,7 @@ def fit(
     if log_every is not None:
         log_every = positive_int(log_every, "fit: log_every")
 
-    show = sys.stderr.isatty() if progress is None else bool(progress)
+    show = (sys.stderr.isatty() and log_every is None) if progress is None else bool(progress)
     epoch_range: Any = range(epochs)
     bar = None
     if show:
