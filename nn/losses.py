@@ -126,7 +126,7 @@ def binary_cross_entropy_with_logits(logits: Any, targets: Any) -> Value:
     """L = mean of max(z, 0) − z·y + ln(1 + e^−|z|): the cross-entropy of σ(z), stable for any z.
 
     The sign of z picks the branch, so e^(…) never overflows and there is no
-    kink at z = 0:  z ≥ 0: z − z·y + ln(1 + e^−z);  z < 0: −z·y + ln(1 + e^z).
+    kink at z = 0:  z ≥ 0: (1 − y)·z + ln(1 + e^−z);  z < 0: −z·y + ln(1 + e^z).
     Both give ∂L/∂z = σ(z) − y.
     """
     terms = []
@@ -134,9 +134,12 @@ def binary_cross_entropy_with_logits(logits: Any, targets: Any) -> Value:
         if not 0.0 <= y <= 1.0:
             raise ValueError(f"binary_cross_entropy_with_logits: target at {where} must be in [0, 1], got {y!r}")
         if z.data >= 0.0:
-            terms.append(z - z * y + (1.0 + (-z).exp()).log())
+            softplus = (1.0 + (-z).exp()).log()  # ln(1 + e^−z)
+            # y = 1 drops the (1 − y)·z term: at z = +inf it would be 0·inf = nan
+            terms.append(softplus if y == 1.0 else (1.0 - y) * z + softplus)
         else:
-            terms.append((1.0 + z.exp()).log() - z * y)
+            softplus = (1.0 + z.exp()).log()  # ln(1 + e^z)
+            terms.append(softplus if y == 0.0 else softplus - y * z)  # likewise at z = −inf
     return _named(_mean(terms))
 
 

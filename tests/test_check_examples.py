@@ -207,3 +207,26 @@ def test_seed003_forward_pass():
     v = verdicts_of("seed003_2-3-1")
     assert v["value z6"].verdict == "close"  # 30.313 from rounded activations; true 30.3138
     assert all(x.verdict == "exact" for q, x in v.items() if q != "value z6")
+
+
+def test_no_relative_difference_when_the_engine_value_is_zero_or_noise():
+    # 0.1 + 0.2 - 0.3 is 5.55e-17 in floats: zero up to rounding, so |engine - hand|/|engine|
+    # would be 100% for a hand 0 and 1.8e14 times for a hand 0.01: no ratio is shown
+    noise = 0.1 + 0.2 - 0.3
+    assert 0 < noise < 1e-16
+    text = ('[inputs]\na = 0.1\nb = 0.2\nc = 0.3\n[nodes]\nz = "a + b - c"\nw = "a + b - c"\n'
+            'e = "a - a"\nv = "a + a"\n[expect.values]\nz = 0\nw = 0.01\ne = 0.5\nv = 0.201\n')
+    v = {x.quantity: x for x in check(loads(text, "f.toml"))}
+    assert v["value z"].engine == noise and v["value w"].engine == noise
+    assert v["value e"].engine == 0.0
+    assert v["value z"].relative is None and v["value w"].relative is None
+    assert v["value e"].relative is None
+    assert v["value v"].relative == pytest.approx(0.001 / 0.2)  # a real ratio is still given
+    table = render_table(list(v.values()))
+    rel = {}
+    for line in table.splitlines()[1:-1]:
+        cells = line.replace("\u2717", " ").split()
+        rel[cells[1]] = cells[-2]
+    assert rel == {"z": "\u2014", "w": "\u2014", "e": "\u2014", "v": "0.5%"}
+    plain = render_table(list(v.values()), ascii=True)
+    assert plain.isascii() and "%" in plain and "x " not in plain  # no "180143985094819x"

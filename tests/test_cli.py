@@ -6,6 +6,7 @@ import csv
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -107,7 +108,7 @@ def check_json(capsys, name):
 
 def test_check_seed000_flags_the_garbled_numbers(capsys):
     code, records, err = check_json(capsys, "seed000")
-    assert code == 1 and err == ""
+    assert code == 1 and err == "(bundled: seed000_3-2-1_textbook.toml)\n"
     by = {r["quantity"]: r for r in records}
     a4, a5 = sig(-0.7), sig(0.1)
     z6 = -0.3 * a4 - 0.2 * a5 + 0.1
@@ -229,7 +230,7 @@ def test_train_logs_and_writes_a_csv(capsys, tmp_path):
     code, out, err = run_cli(capsys, "train", "seed002", "--log-every", "200", "--log", str(log))
     assert code == 0 and err == ""
     expect = seed002_log()
-    log_part = out.split("The document's training log")[0]
+    log_part = out.split("Check of the document's training log")[0]
     lines = {line.split()[0]: line.split() for line in log_part.splitlines() if line.strip()[:1].isdigit()}
     assert set(lines) >= {"0", "200", "400", "600", "800", "999"}
     assert close(float(lines["200"][1]), expect[200][0], 1e-5)
@@ -238,7 +239,7 @@ def test_train_logs_and_writes_a_csv(capsys, tmp_path):
     assert len(rows) == 1000
     assert close(float(rows[600]["loss"]), expect[600][0], 1e-10)
     assert close(float(rows[999]["a_o"]), expect[999][1], 1e-10)
-    assert "The document's training log against the engine's" in out
+    assert "Check of the document's training log ([[expect.epochs]])" in out
     assert "wrong" not in out
 
 
@@ -334,12 +335,14 @@ def test_bad_arguments_give_one_line_and_exit_2(capsys, monkeypatch, tmp_path, a
     assert_one_line_error(code, out, err, fragment)
 
 
-def test_run_reports_a_graph_it_cannot_write(capsys, tmp_path):
+def test_run_checks_its_folder_before_the_report(capsys, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     code, out, err = run_cli(capsys, "run", "seed001", "-o", str(blocker))
-    assert code == 2 and err.count("\n") == 1 and "graph not written" in err
-    assert "2-2-1 sigmoid network" in out  # the report itself is printed
+    assert_one_line_error(code, out, err, f"cannot write the graphs (-o {blocker}): ")
+    assert "is a file, not a folder" in err
+    assert out == ""  # failed before the report, not after it
+    assert blocker.read_text() == "not a folder"
 
 
 # --- help, colour, determinism, the installed command ----------------------------------------
@@ -391,3 +394,184 @@ def test_a_file_without_a_learning_rate(capsys, tmp_path):
     assert_one_line_error(code, out, err, "train.lr")
     code, out, _ = run_cli(capsys, "explain", str(path), "--wrt", "x")
     assert code == 0 and "∂loss/∂x = 2·x = 2·1.5 = 3" in out  # d(x·x)/dx = 2x
+
+
+# --- which file: a path, NAME.toml here, then a bundled example ------------------------------
+
+SEED001_NAME = "seed001_2-2-1_shared_bias.toml"
+
+
+def z_out(w5):
+    """seed 001's z_out = a_h1·w5 + a_h2·0.45 + 0.60, in floats."""
+    a1 = sig(0.05 * 0.15 + 0.10 * 0.20 + 0.35)
+    a2 = sig(0.05 * 0.25 + 0.10 * 0.30 + 0.35)
+    return a1 * w5 + a2 * 0.45 + 0.60
+
+
+def engine_of(capsys, name, quantity):
+    code, records, err = check_json(capsys, name)
+    assert code in (0, 1), err
+    return {r["quantity"]: r["engine"] for r in records}[quantity], err
+
+
+def test_a_local_copy_wins_over_the_bundled_example(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    assert run_cli(capsys, "examples", "--copy", "seed001")[0] == 0
+    copy = tmp_path / SEED001_NAME
+    text = copy.read_text(encoding="utf-8")
+    assert "w5 = 0.40" in text
+    copy.write_text(text.replace("w5 = 0.40", "w5 = 0.90"), encoding="utf-8")
+    # the copy (w5 = 0.9), by its path, by its name without .toml, by the bundled prefix
+    for name in (SEED001_NAME, SEED001_NAME[:-5], "seed001"):
+        engine, err = engine_of(capsys, name, "value z_out")
+        assert close(engine, z_out(0.90)), name
+        assert "bundled:" not in err
+    # NAME.toml here comes before any bundled example
+    (tmp_path / "seed002.toml").write_text(text.replace("w5 = 0.40", "w5 = 0.70"),
+                                           encoding="utf-8")
+    engine, _ = engine_of(capsys, "seed002", "value z_out")
+    assert close(engine, z_out(0.70))
+    # elsewhere the bundled file (w5 = 0.4), and a note on stderr says so
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    monkeypatch.chdir(other)
+    engine, err = engine_of(capsys, "seed001", "value z_out")
+    assert close(engine, z_out(0.40))
+    assert err == f"(bundled: {SEED001_NAME})\n"
+
+
+@pytest.mark.parametrize("argv", [
+    ["run", "seed001", "--no-graphs"], ["check", "seed001"], ["check", "seed001", "--json"],
+    ["explain", "seed001", "--wrt", "w5"], ["draw", "seed001", "-o", "g.dot"],
+    ["train", "seed001", "--steps", "2", "-q"],
+])
+def test_every_command_says_once_that_it_used_a_bundled_example(capsys, monkeypatch,
+                                                                   tmp_path, argv):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(capsys, *argv)
+    assert code == 0, err
+    assert (out + err).count(SEED001_NAME) == 1
+    assert "bundled" in (out + err)
+    if "--json" in argv:
+        json.loads(out)  # stdout stays pure JSON; the note is on stderr
+        assert SEED001_NAME in err
+
+
+# --- writing files: one line naming what and where, before the work -------------------------
+
+
+def test_write_failures_name_what_and_where(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ro").mkdir()
+    mine = tmp_path / "mine.toml"
+    shutil.copyfile(EXAMPLES[STEMS.index("seed002_1-1-1_training")], mine)
+    before = mine.read_bytes()
+    cases = [
+        (["train", "seed002", "--log", "ro"], "cannot write the log (--log ro): ", "folder"),
+        (["train", "seed002", "--log", "nodir/log.csv"],
+         "cannot write the log (--log nodir/log.csv): ", "nodir does not exist"),
+        (["train", "mine.toml", "--log", "mine.toml"], "cannot write the log (--log mine.toml): ",
+         "the worked example itself"),
+        (["examples", "--copy", "seed001", "nodir/x.toml"],
+         f"cannot write the copy of {SEED001_NAME} (DEST nodir/x.toml): ", "does not exist"),
+        (["run", "mine.toml", "-o", "mine.toml"], "cannot write the graphs (-o mine.toml): ",
+         "mine.toml is a file, not a folder"),
+        (["draw", "mine.toml", "-o", "ro"], "cannot write the graph (-o ro): ",
+         "ro is a folder, not a file"),
+        (["draw", "mine.toml", "-o", "mine.toml"], "cannot write the graph (-o mine.toml): ",
+         ".toml"),
+    ]
+    for argv, start, reason in cases:
+        code, out, err = run_cli(capsys, *argv)
+        assert_one_line_error(code, out, err, reason)
+        assert err.startswith(start), err
+        assert out == "", argv  # checked before the work
+    assert mine.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.toml", "ro"]
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs /proc")
+def test_writes_into_proc_fail_in_one_line(capsys, tmp_path):
+    for argv, start in [
+        (["train", "seed002", "--steps", "2", "--log", "/proc/self/log.csv"],
+         "cannot write the log (--log /proc/self/log.csv): "),
+        (["examples", "--copy", "seed001", "/proc/self/x.toml"],
+         f"cannot write the copy of {SEED001_NAME} (DEST /proc/self/x.toml): "),
+    ]:
+        code, out, err = run_cli(capsys, *argv)
+        assert code == 2 and err.count("\n") == 1 and err.startswith(start), err
+        assert "Traceback" not in err
+
+
+def test_draw_refuses_an_empty_file_name(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(capsys, "draw", "seed001", "-o", "")
+    assert_one_line_error(code, out, err, "the file name is empty")
+    assert err.startswith("cannot write the graph (-o ''): ")
+    code, out, err = run_cli(capsys, "draw", "seed001", "-o", ".svg")
+    assert_one_line_error(code, out, err, "the file name is empty before the extension .svg")
+    assert list(tmp_path.iterdir()) == []  # neither seed001...svg nor .svg
+
+
+# --- explain --wrt, train's final loss and its log -------------------------------------------
+
+
+def test_the_wrt_error_lists_every_name_that_can_be_explained(capsys):
+    names = ["x1", "x2", "y_true", "w1", "w2", "w3", "w4", "w5", "w6", "b1", "b2",
+             "z_h1", "z_h2", "a_h1", "a_h2", "z_out", "a_out", "y_hat", "loss"]
+    code, out, err = run_cli(capsys, "explain", "seed001", "--wrt", "nope")
+    assert_one_line_error(code, out, err, "--wrt nope")
+    listed = err.split("try one of: ")[1].rstrip(")\n").split(", ")
+    assert listed == names
+    # an input is explained like any other name: ∂loss/∂x1 = δ_h1·w1 + δ_h2·w3
+    code, out, _ = run_cli(capsys, "explain", "seed001", "--wrt", "x1")
+    assert code == 0 and "(the same)" in out
+
+
+def test_train_reports_the_loss_before_and_after_the_final_update(capsys):
+    code, out, _ = run_cli(capsys, "train", "seed002", "--steps", "3", "-q")
+    assert code == 0
+    log = seed002_log(4)  # log[3]: the loss at the start of epoch 3, after the 3rd update
+    text = flat(out)
+    m = re.search(r"loss: (\S+) at the start of epoch 0, (\S+) at the start of epoch 2 "
+                  r"\(before its update\), (\S+) after the final update", text)
+    assert m, text
+    assert close(float(m.group(1)), log[0][0], 1e-5)
+    assert close(float(m.group(2)), log[2][0], 1e-5)
+    assert close(float(m.group(3)), log[3][0], 1e-5)
+    code, out, _ = run_cli(capsys, "train", "seed002", "--steps", "1", "-q")
+    m = re.search(r"loss: (\S+) before the update, (\S+) after the final update", flat(out))
+    assert m and close(float(m.group(2)), log[1][0], 1e-5)
+
+
+def test_train_says_when_the_final_update_leaves_no_finite_loss(capsys, tmp_path):
+    # loss = w², w = 1, lr = 1e200: w becomes 1 - 2e200 and w² overflows to inf
+    path = tmp_path / "diverge.toml"
+    path.write_text('title = "t"\n[params]\nw = 1.0\n[nodes]\nloss = "w*w"\n'
+                    '[train]\nlr = 1e200\nsteps = 1\n', encoding="utf-8")
+    w = 1 - 1e200 * 2.0
+    assert math.isinf(w * w)
+    code, out, err = run_cli(capsys, "train", str(path), "-q")
+    assert code == 0 and err == ""
+    assert "loss: 1 before the update, no finite value after the final update" in flat(out)
+
+
+def test_train_log_honours_log_every(capsys):
+    code, out, _ = run_cli(capsys, "train", "seed002", "--log-every", "5000", "-q")
+    assert code == 0
+    log_part, check_part = out.split("Check of the document's training log")
+    epochs = [line.split()[0] for line in log_part.splitlines()
+              if line.startswith("  ") and line.strip()[:1].isdigit()]
+    assert epochs == ["0", "999"]  # epoch 0, then the last; not 200..800
+    rows = [line.split()[0] for line in check_part.splitlines() if line.strip()[:1].isdigit()]
+    assert {"200", "400", "600", "800", "999"} <= set(rows)  # the check still judges them
+
+
+def test_explain_writes_negative_numbers_with_the_minus_sign(capsys):
+    code, out, _ = run_cli(capsys, "explain", "seed000", "--wrt", "w14")
+    assert code == 0
+    assert "∂z6/∂a4    = w46 = −0.3" in out  # seed 000's w46 = -0.3
+    assert re.search(r"(?<![\w])-[0-9.]", out) is None
+    code, out, _ = run_cli(capsys, "check", "seed000")
+    assert "−" not in out  # the check table stays ASCII
+    assert re.search(r"value z4 +-0\.7 +-0\.700 ", out)  # seed 000's z4 = -0.7

@@ -1,6 +1,7 @@
 """Chain-rule derivations against float computations written out in the tests."""
 
 import math
+import re
 
 import pytest
 
@@ -262,9 +263,9 @@ def test_seed000_points_at_delta4_and_the_steps_above_it():
     assert close(by[("delta", "z4")].engine, delta4) and by[("delta", "z4")].verdict == "wrong"
     assert first_disagreement(points).station.name == "z4"
     out = flat(render(d, points=points))
-    assert "is δ z4 (hand 0.095, engine -0.008725)" in out
+    assert "is δ z4 (hand 0.095, engine −0.008725)" in out
     assert "δ z6, agrees, so the slip is in the steps between them" in out
-    assert "∂z6/∂a4 = w46 = -0.3" in out
+    assert "∂z6/∂a4 = w46 = −0.3" in out
 
 
 def test_no_pointer_when_every_hand_value_agrees(seed001):
@@ -285,9 +286,9 @@ def test_no_pointer_when_every_hand_value_agrees(seed001):
         (lambda x: x.exp(), "= t", math.exp(0.7)),
         (lambda x: x.log(), "1/x", 1 / 0.7),
         (lambda x: x**3, "3·x^2", 3 * 0.7**2),
-        (lambda x: 2.0 / x, "= −2/x² = −2/0.7² ≈ -4.082", -2 / 0.7**2),
+        (lambda x: 2.0 / x, "= −2/x² = −2/0.7² ≈ −4.082", -2 / 0.7**2),
         (lambda x: x.relu(), "= 1", 1.0),
-        (lambda x: -x, "= -1", -1.0),
+        (lambda x: -x, "= −1", -1.0),
     ],
 )
 def test_local_derivative_forms(make, symbol, value):
@@ -362,3 +363,20 @@ def test_a_factor_sums_the_unnamed_routes_between_two_stations():
     assert "∂t/∂x = 2·x + 3 = 2·0.7 + 3 = 4.4" in flat(render(d))
     s = sig(0.7 * 0.7 + 2.1)
     assert close(d.gradient, s * (1 - s) * 4.4)
+
+
+def test_negative_numbers_use_the_minus_sign_of_the_formulas():
+    # seed 000: w46 = -0.3 and ∂err/∂o6 = -1 (err = y - o6); the derivation writes
+    # both with U+2212, like "1 − a6", and no number with an ASCII hyphen-minus
+    ex = worked.load(SEED000)
+    values = worked.build(ex)
+    worked.backward(ex, values)
+    d = derive(values["loss"], values["w14"])
+    points = hand_points(d, ex.expect_grads, ex.expect_deltas, ex.rtol)
+    out = render(d, points=points)
+    a4 = sig(-0.7)
+    assert "∂z6/∂a4    = w46 = \u22120.3" in out
+    assert "∂err/∂o6   = \u22121" in out
+    assert f"· (\u22120.3) · {a4 * (1 - a4):.4f} ·" in out  # a negative factor in a product
+    assert re.search(r"-[0-9.]", out) is None, out  # no ASCII minus before a number
+    assert fmt(-0.3) == "-0.3"  # the tables' numbers stay ASCII

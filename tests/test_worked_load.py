@@ -173,7 +173,7 @@ def test_unsafe_expressions_are_rejected(tmp_path, expression, words):
 
 def test_unknown_name_with_suggestion(tmp_path):
     msg = error_of(tmp_path, BASE.replace('"w*x + b"', '"ww*x + b"'))
-    assert msg == "nodes.z: unknown name 'ww' at column 1 (did you mean 'w'?)"
+    assert msg == "nodes.z: expression \"ww*x + b\", column 1: unknown name 'ww' (did you mean 'w'?)"
 
 
 def test_cycle_is_named(tmp_path):
@@ -290,7 +290,8 @@ def test_bad_epoch_entries(tmp_path, addition, message):
 @pytest.mark.parametrize(
     "old, new, message",
     [
-        ("lr = 0.1", "lr = 0.1\nsteps = 0", "train.steps: must be at least 1, got 0"),
+        ("lr = 0.1", "lr = 0.1\nsteps = 0", "train.steps: must be from 1 to 1,000,000, got 0"),
+        ("lr = 0.1", "lr = 0.1\nsteps = 1000000001", "train.steps: must be from 1 to 1,000,000, got 1000000001"),
         ("lr = 0.1", "lr = 0.1\nsteps = 2.0", "train.steps: expected a whole number, got a number"),
         ("[train]", "[check]\nrtol = -1\n[train]", "check.rtol: must be 0 or more, got -1.0"),
         ('z = "w*x + b"', 'z = 2', "nodes.z: expected an expression in quotes, got a number (numbers go in [inputs] or [params])"),
@@ -323,5 +324,5 @@ def test_unreadable_files(tmp_path):
 
 
 def test_loads_names_its_source():
-    with pytest.raises(WorkedExampleError, match=r"^<string>: nodes\.z: unknown name"):
+    with pytest.raises(WorkedExampleError, match=r"^<string>: nodes\.z: expression \"q\", column 1: unknown name"):
         loads('[nodes]\nz = "q"\n')

@@ -13,8 +13,11 @@ Verdicts, for a hand number written with d decimals (``"0.00135"``: d = 5;
   (it rounds to 0 at its digits) or wrong.
 * ``wrong``: anything else, and any non-finite engine value.
 
-``difference`` is engine - hand.  ``render_table`` prints the verdicts for a
-terminal, ``to_json`` for machines.
+``difference`` is engine - hand; the relative difference |engine - hand| /
+|engine| is left out (a dash in the table) when the engine's value is 0 or
+rounds to 0 at the hand's digits, where the ratio means nothing.
+``render_table`` prints the verdicts for a terminal, ``to_json`` for machines;
+both write numbers with the ASCII hyphen-minus, for machines to parse.
 """
 
 from __future__ import annotations
@@ -47,8 +50,13 @@ class Verdict:
 
     @property
     def relative(self) -> float | None:
-        """|engine - hand| / |engine|, None when the engine's value is 0 or not finite."""
+        """|engine - hand| / |engine|, or None when that ratio says nothing: the
+        engine's value is 0, not finite, or too small to show at the hand's
+        digits (it rounds to 0 there, like float noise 5.6e-17 against a hand
+        0.01, where the ratio would be 1.8e14)."""
         if self.engine == 0 or not math.isfinite(self.engine):
+            return None
+        if Decimal(abs(self.engine)) < Decimal(5).scaleb(-_places(self.hand) - 1):
             return None
         return abs(self.difference) / abs(self.engine)
 
@@ -79,6 +87,14 @@ def _exact_decimal(text: str, value: float) -> Decimal:
         return Decimal(value)
 
 
+def _places(hand: HandNumber) -> int:
+    """The decimals ``hand`` shows; an unreadable literal counts as 15 digits."""
+    try:
+        return decimals(hand.text)
+    except ValueError:
+        return 15 - (math.floor(math.log10(abs(hand.value))) if hand.value else 0)
+
+
 def judge(hand: HandNumber, engine: float, rtol: float) -> str:
     """'exact', 'close' or 'wrong' for one hand number against the engine's value."""
     if not math.isfinite(engine):
@@ -87,7 +103,7 @@ def judge(hand: HandNumber, engine: float, rtol: float) -> str:
         d = decimals(hand.text)
         h = _exact_decimal(hand.text, hand.value)
     except ValueError:  # an unreadable literal: judge by the value alone, to 15 digits
-        d = 15 - (math.floor(math.log10(abs(hand.value))) if hand.value else 0)
+        d = _places(hand)
         h = Decimal(hand.value)
     e = Decimal(engine)  # the float's exact binary value
     # exact: rounding e to d decimals gives h, i.e. |e - h| <= half a unit in the
@@ -170,18 +186,18 @@ def format_engine(v: Verdict) -> str:
     return text
 
 
-def _format_difference(v: Verdict) -> str:
+def _format_difference(v: Verdict, dash: str = "\u2014") -> str:
     if not math.isfinite(v.difference):
-        return "-"
+        return dash
     if v.difference == 0:
         return "0"
     return f"{v.difference:+.2g}"
 
 
-def _format_relative(v: Verdict) -> str:
+def _format_relative(v: Verdict, dash: str = "\u2014") -> str:
     r = v.relative
-    if r is None:
-        return "-"
+    if r is None:  # the engine's value is 0 (or below the hand's digits): no ratio
+        return dash
     if r == 0:
         return "0"
     if r >= 10:
@@ -198,14 +214,15 @@ def render_table(verdicts: list[Verdict], color: bool = False, width: int = 80, 
     """
     mark = "X" if ascii else "\u2717"
     ellipsis = "~" if ascii else "\u2026"
+    dash = "-" if ascii else "\u2014"
     header = ("quantity", "hand", "engine", "engine-hand", "rel", "verdict")
     rows = [
         (
             v.quantity,
             v.hand.text,
             format_engine(v),
-            _format_difference(v),
-            _format_relative(v),
+            _format_difference(v, dash),
+            _format_relative(v, dash),
             "WRONG" if v.verdict == WRONG else v.verdict,
         )
         for v in verdicts

@@ -4,8 +4,10 @@ Subcommands: ``run`` (the documents' tables, then the check, and a graph per
 file), ``check`` (the verdict table or JSON, with an exit status),
 ``explain`` (the chain-rule derivation of one gradient), ``draw`` (the graph
 with one chain highlighted), ``train`` (many steps with a log) and
-``examples`` (the bundled worked examples).  Every bad input is one line on
-stderr and exit status 2, never a traceback.
+``examples`` (the bundled worked examples).  Every bad input, and every
+output that cannot be written, is one line on stderr naming what and where,
+with exit status 2, never a traceback; output paths are checked before the
+work.
 """
 
 from __future__ import annotations
@@ -107,19 +109,36 @@ def find_bundled(name: str) -> Path | None:
     return None
 
 
-def resolve(arg: str) -> Path:
-    """A worked-example file: a path, or the name of a bundled example."""
+def locate(arg: str) -> tuple[Path, str | None]:
+    """A worked-example file and a note saying where it was found, if not as given.
+
+    In this order: ``arg`` as a path; ``arg`` + ".toml" as a path; a bundled
+    example by name or unique prefix, except that a file here with the bundled
+    file's name (a copy made by ``chainrule examples --copy``) wins over it.
+    """
     path = Path(arg)
     if path.is_file():
-        return path
-    if path.exists():
-        raise UsageError(f"{arg}: not a file")
-    if os.sep not in arg and "/" not in arg:
+        return path, None
+    if arg and not arg.endswith(".toml"):
+        local = Path(arg + ".toml")
+        if local.is_file():
+            return local, None
+    if arg and os.sep not in arg and "/" not in arg:
         found = find_bundled(arg)
         if found is not None:
-            return found
+            copy = Path(found.name)
+            if copy.is_file():
+                return copy, f"{arg}: the file here, {copy}, not the bundled one"
+            return found, f"bundled: {found.name}"
+    if path.exists():
+        raise UsageError(f"{arg}: not a file")
     raise UsageError(f"{arg}: no such file (nor a bundled example of that name: "
                      "see `chainrule examples`)")
+
+
+def resolve(arg: str) -> Path:
+    """A worked-example file: a path, NAME.toml here, or a bundled example."""
+    return locate(arg)[0]
 
 
 def shown(path: Path) -> str:
@@ -130,6 +149,71 @@ def shown(path: Path) -> str:
     except OSError:
         pass
     return str(path)
+
+
+def header(st: "Style", title: str, note: str | None) -> list[str]:
+    """The title line, with the note on where the file came from after it (or
+    on a line of its own when both do not fit in 80 columns)."""
+    if note is None:
+        return [st("bold", title)]
+    if len(title) + len(note) + 4 <= WIDTH:
+        return [st("bold", title) + "  " + st("dim", f"({note})")]
+    return [st("bold", title), st("dim", f"  ({note})")]
+
+
+# --- where output goes: checked before the work ------------------------------------
+
+
+def _reason(e: OSError) -> str:
+    text = e.strerror or str(e) or type(e).__name__
+    return " ".join((text[:1].lower() + text[1:]).split())
+
+
+def cannot_write(what: str, given: str, reason: str | OSError) -> UsageError:
+    """'cannot write the log (--log ro): is a folder, not a file'."""
+    why = _reason(reason) if isinstance(reason, OSError) else reason
+    return UsageError(f"cannot write {what} ({given}): {why}")
+
+
+def _nearest_existing(path: Path) -> Path:
+    p = path.absolute()
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    return p
+
+
+def check_file_target(path: Path, what: str, given: str, source: Path | None = None) -> None:
+    """Fail before any work when ``path`` cannot be written as a file."""
+    if path.is_dir():
+        raise cannot_write(what, given, f"{path} is a folder, not a file")
+    parent = path.parent
+    if not parent.exists():
+        above = _nearest_existing(parent)
+        if not above.is_dir():
+            raise cannot_write(what, given, f"{above} is a file, not a folder")
+        raise cannot_write(what, given, f"the folder {parent} does not exist")
+    if not parent.is_dir():
+        raise cannot_write(what, given, f"{parent} is a file, not a folder")
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise cannot_write(what, given, "permission denied")
+    if source is not None and path.exists():
+        try:
+            same = path.samefile(source)
+        except OSError:
+            same = False
+        if same:
+            raise cannot_write(what, given, f"{path} is the worked example itself")
+
+
+def check_folder_target(folder: Path, what: str, given: str) -> None:
+    """Fail before any work when ``folder`` cannot be (made and) written into."""
+    if folder.exists() and not folder.is_dir():
+        raise cannot_write(what, given, f"{folder} is a file, not a folder")
+    above = _nearest_existing(folder)
+    if not above.is_dir():
+        raise cannot_write(what, given, f"{above} is a file, not a folder")
+    if not os.access(above, os.W_OK):
+        raise cannot_write(what, given, "permission denied")
 
 
 # --- the pieces of a report ----------------------------------------------------------
@@ -156,10 +240,10 @@ def _root(example: Any, values: dict) -> Any:
 
 
 def _target(example: Any, values: dict, name: str) -> Any:
-    if name not in values:
-        known = ", ".join(list(example.params) + list(example.nodes))
+    if name not in values:  # every input, parameter and node can be differentiated by
+        known = ", ".join(n for n in example.names if n in values)
         raise UsageError(f"{example.path}: --wrt {name}: no leaf or node of that name "
-                         f"(try one of: {textwrap.shorten(known, 120)})")
+                         f"(try one of: {known})")
     return values[name]
 
 
@@ -253,11 +337,21 @@ def epoch_table(example: Any, digits: int) -> list[str]:
 # --- the subcommands ----------------------------------------------------------------
 
 
+def _opt(flag: str, value: str) -> str:
+    """An option as the user gave it: '-o figs', "-o ''"."""
+    return f"{flag} {value}" if value else f"{flag} ''"
+
+
 def cmd_run(args: argparse.Namespace, out: Callable[[str], None], st: Style) -> int:
     files = [resolve(f) for f in args.files] if args.files else bundled_files()
     if not files:
         raise UsageError(f"{bundled_dir()}: no bundled examples found")
     outdir = None if args.no_graphs else Path(args.output)
+    given = _opt("-o", args.output)
+    if outdir is not None:  # before the reports: a bad -o fails at once
+        if not args.output:
+            raise cannot_write("the graphs", given, "the folder name is empty")
+        check_folder_target(outdir, "the graphs", given)
     status = EXIT_OK
     totals: list[tuple[str, str]] = []
     for k, path in enumerate(files):
@@ -273,15 +367,18 @@ def cmd_run(args: argparse.Namespace, out: Callable[[str], None], st: Style) -> 
             continue
         totals.append((path.stem, summary(verdicts)))
         if outdir is not None:
+            target = outdir / f"{path.stem}.svg"
             try:
                 outdir.mkdir(parents=True, exist_ok=True)
                 values = _build(example)
-                target = outdir / f"{path.stem}.svg"
                 _draw(example, values, None).save(target)
                 out("")
                 out(f"Graph: {target}")
-            except (OSError, ValueError, RuntimeError) as e:
-                print(f"{outdir / (path.stem + '.svg')}: graph not written: {_one_line(e)}",
+            except OSError as e:
+                print(_one_line(cannot_write(f"the graph {target}", given, e)), file=sys.stderr)
+                status = EXIT_BAD
+            except (ValueError, RuntimeError) as e:
+                print(_one_line(cannot_write(f"the graph {target}", given, _one_line(e))),
                       file=sys.stderr)
                 status = EXIT_BAD
     if len(totals) > 1:
@@ -296,20 +393,23 @@ def cmd_run(args: argparse.Namespace, out: Callable[[str], None], st: Style) -> 
 
 
 def cmd_check(args: argparse.Namespace, out: Callable[[str], None], st: Style) -> int:
-    path = resolve(args.file)
+    path, note = locate(args.file)
     example = _load(path)
     verdicts = checker.check(example)
-    if args.json:
+    if args.json:  # stdout stays pure JSON: the note goes to stderr
+        if note is not None:
+            print(f"({note})", file=sys.stderr)
         out(checker.to_json(verdicts))
     else:
-        out(st("bold", example.title))
+        for line in header(st, example.title, note):
+            out(line)
         out(checker.render_table(verdicts, color=st.enabled, width=WIDTH)
             if verdicts else "  (the file expects no numbers)")
     return EXIT_WRONG if any(v.verdict == "wrong" for v in verdicts) else EXIT_OK
 
 
 def cmd_explain(args: argparse.Namespace, out: Callable[[str], None], st: Style) -> int:
-    path = resolve(args.file)
+    path, note = locate(args.file)
     example = _load(path)
     _need_loss(example, "differentiate")
     values = _build(example)
@@ -318,6 +418,9 @@ def cmd_explain(args: argparse.Namespace, out: Callable[[str], None], st: Style)
     points = derive_mod.hand_points(d, example.expect_grads, example.expect_deltas,
                                     example.rtol)
     text = derive_mod.render(d, digits=args.digits, points=points, engine_grad=target.grad)
+    if note is not None:
+        out(st("dim", f"({note})"))
+        out("")
     out(st.verdicts(text.rstrip("\n")))
     return EXIT_OK
 
@@ -331,24 +434,60 @@ def _draw(example: Any, values: dict, wrt: str | None) -> Any:
     return draw(root, highlight=highlight, params=params, max_nodes=None)
 
 
+def _graph_target(output: str | None, path: Path) -> tuple[Path, str]:
+    """The file ``draw`` writes and how to name it in an error; checked before drawing."""
+    from .graph import FORMATS
+
+    if output is None:
+        target = Path(f"{path.stem}.svg")
+        given = f"-o {target}, the default"
+    else:
+        target, given = Path(output), _opt("-o", output)
+        if not output.strip():
+            raise cannot_write("the graph", given, "the file name is empty "
+                                                   "(give one such as graph.svg)")
+    name = target.name
+    if not target.suffix and name.startswith(".") and name[1:].lower() in FORMATS:
+        raise cannot_write("the graph", given, f"the file name is empty before the "
+                           f"extension {name} (give one such as graph{name})")
+    if target.suffix.lower().lstrip(".") not in FORMATS and not target.is_dir():
+        ext = f"the extension {target.suffix} names no format" if target.suffix \
+            else "no extension to name the format"
+        raise cannot_write("the graph", given, f"{ext}: use .svg, .png, .pdf or .dot")
+    check_file_target(target, "the graph", given, source=path)
+    return target, given
+
+
 def cmd_draw(args: argparse.Namespace, out: Callable[[str], None], st: Style) -> int:
-    path = resolve(args.file)
+    path, note = locate(args.file)
+    target, given = _graph_target(args.output, path)
     example = _load(path)
     values = _build(example)
-    target = Path(args.output or f"{path.stem}.svg")
     graph = _draw(example, values, args.wrt)
     try:
         graph.save(target)
-    except (OSError, ValueError, RuntimeError) as e:
-        raise UsageError(f"{target}: graph not written: {_one_line(e)}") from None
+    except OSError as e:
+        raise cannot_write("the graph", given, e) from None
+    except (ValueError, RuntimeError) as e:
+        raise cannot_write("the graph", given, _one_line(e)) from None
     what = f", every path from {_root(example, values).name} down to {args.wrt} in red" \
         if args.wrt else ""
+    if note is not None:
+        out(st("dim", f"({note})"))
     out(f"wrote {target} ({graph.values} values, {graph.operations} operations{what})")
     return EXIT_OK
 
 
+def _loss_after(example: Any, last: dict) -> float:
+    """The loss after one more update from the record ``last`` (the parameters at
+    the start of the final epoch): one step, then one more forward pass."""
+    values = worked.build(example, {k: last[k] for k in example.params})
+    new = worked.step(example, values)
+    return worked.build(example, new)[example.loss].data
+
+
 def cmd_train(args: argparse.Namespace, out: Callable[[str], None], st: Style) -> int:
-    path = resolve(args.file)
+    path, note = locate(args.file)
     example = _load(path)
     _need_loss(example, "train")
     if example.lr is None:
@@ -356,8 +495,12 @@ def cmd_train(args: argparse.Namespace, out: Callable[[str], None], st: Style) -
     steps = args.steps if args.steps is not None else example.steps
     if steps < 1:
         raise UsageError(f"--steps {steps}: need at least 1 step")
+    log_given = _opt("--log", args.log or "")
+    if args.log is not None:  # before training: a bad --log fails at once
+        if not args.log.strip():
+            raise cannot_write("the log", log_given, "the file name is empty")
+        check_file_target(Path(args.log), "the log", log_given, source=path)
     every = args.log_every or max(1, steps // 10)
-    marked = {e for e, _ in example.expect_epochs}
     names = [example.loss]
     for _, expected in example.expect_epochs:
         names += [k for k in expected if k not in names]
@@ -367,9 +510,13 @@ def cmd_train(args: argparse.Namespace, out: Callable[[str], None], st: Style) -
         used = names_in(example.trees[example.loss]) if example.loss in example.trees else []
         names += [k for k in dict.fromkeys(used) if example.kind_of(k) == "node"][:3]
 
-    out(st("bold", example.title))
-    out(f"{steps} step{'s' if steps != 1 else ''} of gradient descent, "
-        f"lr = {fmt(example.lr, args.digits)}; the values at the start of each epoch:")
+    for line in header(st, example.title, note):
+        out(line)
+    intro = (f"{steps} step{'s' if steps != 1 else ''} of gradient descent, "
+             f"lr = {fmt(example.lr, args.digits)}; the values at the start of "
+             + ("each epoch:" if every == 1 else f"every {every} epochs and of the last:"))
+    for line in textwrap.wrap(intro, WIDTH, break_on_hyphens=False):
+        out(line)
     widths = [max(len(str(steps)), 5)] + [max(len(h), args.digits + 7) for h in names]
     out("  " + "  ".join(h.rjust(w) for h, w in zip(["epoch"] + names, widths)))
 
@@ -383,7 +530,7 @@ def cmd_train(args: argparse.Namespace, out: Callable[[str], None], st: Style) -
 
     def on_epoch(epoch: int, record: dict) -> None:
         rows.append(record)
-        if epoch % every == 0 or epoch == steps - 1 or epoch in marked:
+        if epoch % every == 0 or epoch == steps - 1:
             cells = [str(epoch)] + [fmt(record[k], args.digits) if k in record else "-"
                                     for k in names]
             line = "  " + "  ".join(c.rjust(w) for c, w in zip(cells, widths))
@@ -399,22 +546,42 @@ def cmd_train(args: argparse.Namespace, out: Callable[[str], None], st: Style) -
     finally:
         if bar is not None:
             bar.close()
-    if len(final) > 1 and example.loss in final[0]:
-        a, b = final[0][example.loss], final[-1][example.loss]
-        out(f"{example.loss}: {fmt(a, args.digits)} at epoch 0, {fmt(b, args.digits)} at "
-            f"epoch {len(final) - 1}" + (f" ({b / a:.3g} of the start)" if a else ""))
+    loss = example.loss
+    if final and loss in final[-1]:
+        first, last = final[0][loss], final[-1][loss]
+        try:
+            after: float | None = _loss_after(example, final[-1])
+            after_text = f"{fmt(after, args.digits)} after the final update"
+        except WorkedExampleError:  # the last update made a value not finite
+            after, after_text = None, "no finite value after the final update"
+        if len(final) == 1:
+            text = f"{loss}: {fmt(first, args.digits)} before the update, " + after_text
+        else:
+            n = len(final) - 1
+            text = (f"{loss}: {fmt(first, args.digits)} at the start of epoch 0, "
+                    f"{fmt(last, args.digits)} at the start of epoch {n} (before its "
+                    f"update), " + after_text)
+        if after is not None and first:
+            text += f" ({after / first:.3g} of the start)"
+        out("")
+        for line in textwrap.wrap(text, WIDTH, break_on_hyphens=False):
+            out(line)
 
     if args.log:
         keys = sorted({k for r in rows for k in r}, key=lambda k: (k != example.loss, k))
-        with open(args.log, "w", newline="", encoding="utf-8") as f:
-            w = csv.writer(f)
-            w.writerow(["epoch"] + keys)
-            for epoch, r in enumerate(rows):
-                w.writerow([epoch] + [repr(r[k]) if k in r else "" for k in keys])
+        try:
+            with open(args.log, "w", newline="", encoding="utf-8") as f:
+                w = csv.writer(f)
+                w.writerow(["epoch"] + keys)
+                for epoch, r in enumerate(rows):
+                    w.writerow([epoch] + [repr(r[k]) if k in r else "" for k in keys])
+        except OSError as e:
+            raise cannot_write("the log", log_given, e) from None
         out(f"wrote {args.log} ({len(rows)} epochs, every value at the start of each)")
 
     if example.expect_epochs:
-        heading(out, st, "The document's training log against the engine's")
+        heading(out, st, "Check of the document's training log ([[expect.epochs]]): "
+                "hand against engine")
         body = []
         for epoch, expected in example.expect_epochs:
             for k, hand in expected.items():
@@ -431,19 +598,27 @@ def cmd_train(args: argparse.Namespace, out: Callable[[str], None], st: Style) -
 
 
 def cmd_examples(args: argparse.Namespace, out: Callable[[str], None], st: Style) -> int:
-    if args.dest and not args.copy:
+    if args.dest is not None and not args.copy:
         raise UsageError(f"{args.dest}: a destination needs --copy NAME")
     if args.copy:
         src = find_bundled(args.copy)
         if src is None:
             raise UsageError(f"{args.copy}: no bundled example of that name "
                              "(see `chainrule examples`)")
+        what = f"the copy of {src.name}"
+        if args.dest is not None and not args.dest.strip():
+            raise cannot_write(what, "DEST ''", "the file name is empty")
         dest = Path(args.dest) if args.dest else Path(src.name)
         if dest.is_dir():
             dest = dest / src.name
+        given = f"DEST {args.dest}" if args.dest else str(dest)
         if dest.exists() and not args.force:
             raise UsageError(f"{dest}: already exists (choose another DEST, or --force)")
-        shutil.copyfile(src, dest)
+        check_file_target(dest, what, given)
+        try:
+            shutil.copyfile(src, dest)
+        except OSError as e:
+            raise cannot_write(what, given, e) from None
         out(f"wrote {dest}: edit its numbers, then `chainrule check {dest}`")
         return EXIT_OK
     files = bundled_files()
@@ -476,8 +651,10 @@ examples:
   chainrule train seed002 --log-every 200      many steps with a log
   chainrule examples --copy seed001 mine.toml  start a file of your own
 
-FILE is a worked-example TOML file or the name of a bundled example
-(`chainrule examples` lists them; a unique prefix such as seed001 will do).
+FILE is a worked-example TOML file (its name without .toml will do), or
+else the name of a bundled example (`chainrule examples` lists them; a unique
+prefix such as seed001 will do).  A file here wins over a bundled one of the
+same name; output says when a bundled example is used.
 
 exit status:
   0  done; for `run`, also when hand numbers are wrong (run is a report)

@@ -15,7 +15,8 @@ backpropagated δ = ∂loss/∂S of each station, δ_S = Σ_U δ_U · ∂U/∂S.
 
 Factors get a symbolic form where the operation makes one simple
 (∂a/∂z = a·(1 − a) for a sigmoid, ∂z/∂w5 = a_h1 for a weight in a sum of
-products); otherwise the number alone.  Engine API only; the hand-value
+products); otherwise the number alone.  Negative numbers take the minus sign
+U+2212, as the formulas do (``1 − a``).  Engine API only; the hand-value
 comparison uses ``viz.check.judge``.
 """
 
@@ -63,6 +64,20 @@ def fmt(x: float, digits: int = DEFAULT_DIGITS) -> str:
     return short if _same(float(short), x) else text
 
 
+MINUS = "\u2212"  # the derivation text writes −0.3, as its formulas write 1 − a
+
+
+def num(x: float, digits: int = DEFAULT_DIGITS) -> str:
+    """``fmt(x, digits)`` with the minus sign U+2212, for the derivation text
+    (``fmt`` itself stays ASCII for the tables machines read)."""
+    return minus(fmt(x, digits))
+
+
+def minus(text: str) -> str:
+    """A number's text with each hyphen-minus made the minus sign U+2212."""
+    return text.replace("-", MINUS)
+
+
 def _same(a: float, b: float) -> bool:
     """Equal up to float noise (12 significant digits)."""
     return a == b or abs(a - b) <= 1e-12 * max(abs(a), abs(b))
@@ -99,8 +114,8 @@ def _render(v: Value, numeric: bool, digits: int, depth: int = 0) -> tuple[str, 
     if v.name is not None and not numeric:
         return v.name, _PREC_ATOM
     if v.name is not None or v.is_leaf or v.is_constant:
-        text = fmt(v.data, digits)
-        return text, (_PREC_NEG if text.startswith("-") else _PREC_ATOM)
+        text = num(v.data, digits)
+        return text, (_PREC_NEG if text.startswith(MINUS) else _PREC_ATOM)
     op, ps = v.op, v.parents
 
     def sub(p: Value, prec: int, strict: bool = False) -> str:
@@ -127,7 +142,7 @@ def _render(v: Value, numeric: bool, digits: int, depth: int = 0) -> tuple[str, 
         return f"{sub(ps[0], _PREC_POW, True)}^{sub(ps[1], _PREC_POW, True)}", _PREC_POW
     if op in ("exp", "log", "tanh", "sigmoid", "relu"):
         return f"{op}({_render(ps[0], numeric, digits, depth + 1)[0]})", _PREC_ATOM
-    return fmt(v.data, digits), _PREC_ATOM
+    return num(v.data, digits), _PREC_ATOM
 
 
 def _edge_form(node: Value, i: int) -> tuple[float, list[Term]] | None:
@@ -165,7 +180,7 @@ def _edge_form(node: Value, i: int) -> tuple[float, list[Term]] | None:
                 return k, []
             if k - 1.0 == 1.0:
                 return k, [("{0}", (a,))]
-            return k, [("{0}^" + fmt(k - 1.0), (a,))]
+            return k, [("{0}^" + num(k - 1.0), (a,))]
         if i == 0:
             return 1.0, [("{1}·{0}^({1} − 1)", (a, b))]
         return 1.0, [("{2}·ln {0}", (a, b, node))]
@@ -216,15 +231,15 @@ def _fill(tpl: str, nodes: tuple[Value, ...], numeric: bool, digits: int, alone:
 
 def _form_text(coef: float, terms: list[Term], numeric: bool, digits: int) -> str:
     if not terms:
-        return fmt(coef, digits)
+        return num(coef, digits)
     alone = len(terms) == 1 and coef == 1.0
     body = "·".join(_fill(t, n, numeric, digits, alone) for t, n in terms)
     if coef == 1.0:
         return body
     if coef == -1.0:
-        return f"−{body}" if len(terms) == 1 and not body.startswith("-") else f"−1·{body}"
-    c = fmt(coef, digits)
-    return f"({c})·{body}" if c.startswith("-") else f"{c}·{body}"
+        return f"−{body}" if len(terms) == 1 and not body.startswith(MINUS) else f"−1·{body}"
+    c = num(coef, digits)
+    return f"({c})·{body}" if c.startswith(MINUS) else f"{c}·{body}"
 
 
 # --- the derivation ----------------------------------------------------------------
@@ -471,12 +486,12 @@ def _d(root: Value, v: Value) -> str:
 
 
 def _approx(value: float, digits: int) -> str:
-    return ("= " if is_exact(value, digits) else "≈ ") + fmt(value, digits)
+    return ("= " if is_exact(value, digits) else "≈ ") + num(value, digits)
 
 
 def _operand(x: float, digits: int) -> str:
-    s = fmt(x, digits)
-    return f"({s})" if s.startswith("-") else s
+    s = num(x, digits)
+    return f"({s})" if s.startswith(MINUS) else s
 
 
 def _wrap(first: str, pieces: Sequence[str], sep: str, tail: str, indent: int,
@@ -502,7 +517,7 @@ def _wrap(first: str, pieces: Sequence[str], sep: str, tail: str, indent: int,
 def _factor_lines(f: Factor, root: Value, pad: int, digits: int, indent: str) -> list[str]:
     """'∂a_out/∂z_out = a_out·(1 − a_out) = 0.7514·(1 − 0.7514) ≈ 0.1868'."""
     head = f"{indent}∂{label(f.upper, 'L')}/∂{label(f.lower, 'x')}".ljust(pad)
-    value = fmt(f.value, digits)
+    value = num(f.value, digits)
     parts: list[str] = []
     forms = f.symbolic(digits)
     if forms is not None:
@@ -525,7 +540,7 @@ def _path_title(p: Path) -> str:
 
 
 def _hand_text(p: HandPoint, digits: int) -> str:
-    return getattr(p.hand, "text", None) or fmt(p.hand.value, digits)
+    return minus(getattr(p.hand, "text", None) or fmt(p.hand.value, digits))
 
 
 def _point_name(d: Derivation, p: HandPoint) -> str:
@@ -539,7 +554,7 @@ def _pointer(d: Derivation, points: Sequence[HandPoint], first: HandPoint,
     out: list[str] = [""]
     msg = (f"The first hand value that disagrees, from the loss down, is "
            f"{_point_name(d, first)} (hand {_hand_text(first, digits)}, engine "
-           f"{fmt(first.engine, digits)}).")
+           f"{num(first.engine, digits)}).")
     order = {s: k for k, s in enumerate(d.stations)}
     good = [p for p in points if p.verdict != "wrong" and p.station is not first.station
             and d.chain(p.station, first.station) is not None]
@@ -651,8 +666,8 @@ def render(d: Derivation, digits: int = DEFAULT_DIGITS, points: Sequence[HandPoi
         diff = abs(d.gradient - engine_grad)
         agree = diff <= 1e-9 * max(1.0, abs(engine_grad))
         out.append("")
-        out.append(f"The engine's backward pass gives {whole} = {fmt(engine_grad, digits)}"
-                   + (" (the same)." if agree else f", not the same (difference {diff:.3g})."))
+        out.append(f"The engine's backward pass gives {whole} = {num(engine_grad, digits)}"
+                   + (" (the same)." if agree else f", not the same (difference {minus(f'{diff:.3g}')})."))
 
     if points:
         out.append("")
@@ -661,8 +676,7 @@ def render(d: Derivation, digits: int = DEFAULT_DIGITS, points: Sequence[HandPoi
         for p in points:
             what = (_d(root, p.station) if p.kind == "grad"
                     else f"δ {label(p.station)} = −{_d(root, p.station)}")
-            rows.append((what, getattr(p.hand, "text", None) or fmt(p.hand.value, digits),
-                         fmt(p.engine, digits), p.verdict))
+            rows.append((what, _hand_text(p, digits), num(p.engine, digits), p.verdict))
         w0 = max(len(r[0]) for r in rows)
         w1 = max(len(r[1]) for r in rows + [("", "hand")])
         w2 = max(len(r[2]) for r in rows + [("", "", "engine")])

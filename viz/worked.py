@@ -35,6 +35,7 @@ EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
 
 TOP_KEYS = ("title", "source", "inputs", "params", "nodes", "train", "expect", "check")
 TRAIN_KEYS = ("loss", "lr", "steps")
+MAX_STEPS = 1_000_000  # a check must end: a million steps of a small network is minutes
 CHECK_KEYS = ("rtol",)
 EXPECT_KEYS = ("values", "grads", "deltas", "updated", "epochs")
 DEFAULT_LOSS = "loss"
@@ -374,6 +375,8 @@ def loads(text: str, path: str = "<string>") -> Example:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise _toml_error(ld, e) from None
+    except RecursionError:  # tomllib reads nested arrays and inline tables recursively
+        raise ld.fail("file", "arrays or inline tables nested too deeply") from None
     ld.unknown_keys("", data, TOP_KEYS)
 
     title = data.get("title", Path(path).stem)
@@ -431,7 +434,8 @@ def loads(text: str, path: str = "<string>") -> Example:
             if n.id not in defined:
                 raise ld.fail(
                     f"nodes.{name}",
-                    f"unknown name '{n.id}' at column {n.col}{_suggest(n.id, defined) or _listing(defined)}",
+                    f"expression {_snippet(nodes[name], n.col)}, column {n.col}: unknown name '{n.id}'"
+                    f"{_suggest(n.id, defined) or _listing(defined)}",
                 )
     order = _dependency_order(ld, trees)
 
@@ -452,8 +456,8 @@ def loads(text: str, path: str = "<string>") -> Example:
     steps = train.get("steps", 1)
     if isinstance(steps, bool) or not isinstance(steps, int):
         raise ld.fail("train.steps", f"expected a whole number, got {_describe(steps)}")
-    if steps < 1:
-        raise ld.fail("train.steps", f"must be at least 1, got {steps}")
+    if not 1 <= steps <= MAX_STEPS:
+        raise ld.fail("train.steps", f"must be from 1 to {MAX_STEPS:,}, got {steps}")
 
     check = ld.table("check", data.get("check", {}), "[check]")
     ld.unknown_keys("check.", check, CHECK_KEYS)
