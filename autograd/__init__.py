@@ -8,6 +8,7 @@ local derivative (the chain rule).  Standard library only.
 from .backprop import grad, topological_order
 from .gradcheck import GradcheckError, gradcheck
 from .recording import is_recording, no_grad
+from .replay import Replay, StaleReplayError, record
 from .value import Value, linear, sum_of
 
 __all__ = [
@@ -20,4 +21,7 @@ __all__ = [
     "topological_order",
     "linear",
     "sum_of",
+    "record",
+    "Replay",
+    "StaleReplayError",
 ]

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from .value import CONST, Value
+from .value import _NARY, CONST, Value
+
+_PLACE = object()  # on the stack above a node: place that node now
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -21,23 +23,35 @@ def topological_order(root: Value) -> list[Value]:
     """
     order: list[Value] = []
     entered: set[Value] = set()
-    done: set[Value] = set()
     stack = [root]
-    push, pop, append = stack.append, stack.pop, order.append
+    push, pop, append, enter = stack.append, stack.pop, order.append, entered.add
     while stack:
         node = pop()
-        if node in done:
+        if node is _PLACE:  # every parent of the node below it is placed
+            append(pop())
             continue
-        if node in entered:  # second visit: every parent is placed
-            done.add(node)
+        if node in entered:
+            continue
+        enter(node)
+        a = node._a  # the parents, read from their slots (see Value)
+        if a is None:  # a leaf: placed at once
             append(node)
             continue
-        entered.add(node)
         push(node)
-        parents = node.parents
-        for i in range(len(parents) - 1, -1, -1):  # first parent on top
-            if parents[i] not in entered:
-                push(parents[i])
+        push(_PLACE)
+        b = node._b
+        if b is None:
+            if a not in entered:
+                push(a)
+        elif b is _NARY:
+            for i in range(len(a) - 1, -1, -1):  # first parent on top
+                if a[i] not in entered:
+                    push(a[i])
+        else:
+            if b not in entered:
+                push(b)
+            if a not in entered:
+                push(a)
     return order
 
 
@@ -79,26 +93,29 @@ def backward(root: Value, seed: float = 1.0) -> None:
 
     Interior nodes restart from 0 (they show this pass); leaves accumulate.
     The same walk as ``backprop_floats``, accumulating in ``grad`` directly
-    and unrolled for two parents, the common case: this is the hot loop.
+    and reading the parents from their slots: this is the hot loop.
     """
     order = topological_order(root)
     for node in order:
-        if node.parents:
+        if node._a is not None:
             node.grad = 0.0
     root.grad += float(seed)
     for node in reversed(order):
-        parents = node.parents
-        if not parents:
+        a = node._a
+        if a is None:
             continue
         g = node.grad
-        if len(parents) == 2:
-            a, b = parents
+        b = node._b
+        if b is None:
+            (da,) = node._op.rule(node.data, a.data)
+            a.grad += g * da
+        elif b is _NARY:
+            for p, d in zip(a, node._op.rule(node.data, *[p.data for p in a])):
+                p.grad += g * d
+        else:
             da, db = node._op.rule(node.data, a.data, b.data)
             a.grad += g * da
             b.grad += g * db
-        else:
-            for p, d in zip(parents, node._op.rule(node.data, *[p.data for p in parents])):
-                p.grad += g * d
 
 
 def grad(output: Value, inputs: Value | Sequence[Value], create_graph: bool = False) -> Any:

@@ -19,19 +19,55 @@ def log(x: Any) -> Any:
     return math.log(x) if isinstance(x, float) else x.log()
 
 
+def exp_of(x: Any) -> Any:
+    """e ** x of a float or a Value."""
+    return math.exp(x) if isinstance(x, float) else x.exp()
+
+
 def data(x: Any) -> float:
     """The number behind a float or a Value."""
     return x if isinstance(x, float) else x.data
 
 
 def power(base: Any, exponent: Any) -> Any:
-    """base ** exponent; on floats, 0 ** negative is +inf (an infinite slope)."""
+    """base ** exponent; on floats, 0 ** negative is +inf (an infinite slope), and
+    a result past the float range is ±inf (a slope too steep for a float)."""
     if isinstance(base, float) and isinstance(exponent, float):
         try:
             return base**exponent
         except ZeroDivisionError:
             return math.inf
-    return base**exponent
+        except OverflowError:  # e.g. the slope of x⁻¹ at 1e-300 is -1e600
+            return -math.inf if base < 0.0 and exponent % 2.0 == 1.0 else math.inf
+    try:
+        return base**exponent
+    except (ZeroDivisionError, OverflowError):
+        # the same infinite slope as a graph node (a ** b holding ±inf), so that
+        # grad(..., create_graph=True) gives what grad() gives and can go on
+        return infinite_power_node(base, exponent)
+
+
+def times_power(k: Any, base: Any, exponent: Any) -> Any:
+    """k · base ** exponent, also when base ** exponent alone overflows but the
+    product does not (the slope of x^x at 5e-324 is 5e-324·(5e-324)⁻¹ ≈ 1)."""
+    p = power(base, exponent)
+    if math.isinf(data(p)) and data(base) > 0.0 and data(k) != 0.0 and math.isfinite(data(k)):
+        magnitude = k if data(k) > 0.0 else -k
+        try:  # |k|·base^exponent = e^(ln|k| + exponent·ln base)
+            product = exp_of(log(magnitude) + exponent * log(base))
+        except OverflowError:  # the product is past the float range too: ±inf
+            return k * p
+        return product if data(k) > 0.0 else -product
+    return k * p
+
+
+def _no_graph(base: Any, exponent: Any) -> Any:
+    raise RuntimeError("autograd.value has not registered infinite_power_node")
+
+
+#: ``base ** exponent`` as a graph node holding ±inf, for ``power`` on Values.
+#: ``value.py`` sets it when it loads (the rules never import the Value class).
+infinite_power_node: Callable[[Any, Any], Any] = _no_graph
 
 
 # --- the rules: ∂out/∂parent for each parent, in parent order ----------------
@@ -58,7 +94,9 @@ def neg(out, a):  # out = -a
 
 
 def pow_const(out, a, k):  # out = a ** k, k a constant:  ∂/∂a = k·a^(k-1)
-    return k * power(a, k - 1.0), 0.0
+    if k == 0.0:  # a⁰ ≡ 1: slope 0 everywhere, also at a = 0 (where 0·0⁻¹ would be nan)
+        return 0.0, 0.0
+    return times_power(k, a, k - 1.0), 0.0
 
 
 def pow_value(out, a, b):  # out = a ** b:  ∂/∂a = b·a^(b-1),  ∂/∂b = out·ln a
@@ -69,7 +107,7 @@ def pow_value(out, a, b):  # out = a ** b:  ∂/∂a = b·a^(b-1),  ∂/∂b = o
         d_b = 0.0  # lim a→0⁺ of a^b·ln a = 0 for b > 0
     else:
         d_b = math.nan  # a^b is not real-valued near b when a < 0
-    return b * power(a, b - 1.0), d_b
+    return times_power(b, a, b - 1.0), d_b
 
 
 def exp(out, a):  # (e^a)' = e^a
@@ -81,15 +119,27 @@ def log_rule(out, a):  # (ln a)' = 1/a
 
 
 def tanh(out, a):  # tanh' = 1 - tanh²
-    return (1.0 - out * out,)
+    if abs(data(a)) <= 0.5:
+        return (1.0 - out * out,)
+    # 1 − tanh² loses its digits as |tanh| → 1 (it is 0.0 past |a| = 19.1);
+    # the same number as sech² a = (2e^−|a| / (1 + e^−2|a|))² keeps them
+    e = exp_of(-a) if data(a) > 0.0 else exp_of(a)
+    s = 2.0 * e / (1.0 + e * e)
+    return (s * s,)
 
 
 def sigmoid(out, a):  # σ' = σ(1 - σ)
+    if data(a) > 0.0:
+        # 1 − σ loses its digits as σ → 1 (it is 0.0 past a = 36.7);
+        # the same number as σ(−a) = e^−a / (1 + e^−a) keeps them
+        e = exp_of(-a)
+        return (out * (e / (1.0 + e)),)
     return (out * (1.0 - out),)
 
 
-def relu(out, a):  # relu' = 1 for a > 0, else 0 (0 at the kink, by convention)
-    return (1.0 if data(a) > 0.0 else 0.0,)
+def relu(out, a):  # relu' = 1 for a > 0, else 0 (0 at the kink, by convention); nan at nan
+    x = data(a)
+    return (1.0 if x > 0.0 else 0.0 if x <= 0.0 else math.nan,)
 
 
 def linear(out, *parents):
@@ -106,5 +156,3 @@ def linear(out, *parents):
 def total(out, *parents):  # out = p1 + p2 + … + pn
     return (1.0,) * len(parents)
 
-
-RuleFn = Callable[..., Any]

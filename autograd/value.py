@@ -4,7 +4,10 @@ Each primitive computes its result in floats, checks its domain, and records
 a node that knows its operation (``Op``) and its ``parents``.  The local
 derivatives live in the rule table (``rules.py``); the graph walk lives in
 ``backprop.py``.  A node holds no closure, so a dropped graph is freed by
-reference counting alone: no node refers back to itself.
+reference counting alone: no node refers back to itself.  A node is one
+object: its one or two parents sit in slots of their own (a tuple only for
+three or more), which halves the objects the cycle collector walks while a
+graph grows.
 
 IEEE arithmetic: NaN propagates through every primitive (``relu(nan)`` is
 nan, ``sigmoid(nan)`` is nan) and infinities follow float rules; the errors
@@ -48,6 +51,7 @@ RELU = Op("relu", rules.relu)
 LINEAR = Op("linear", rules.linear)  # Σ wᵢ·xᵢ + b, the net input z
 SUM = Op("sum", rules.total)
 CONST = Op("const", None)  # a plain number mixed into an expression
+_NARY = object()  # a node's _b when its parents (three or more) are a tuple in _a
 
 
 def _as_float(data: Any) -> float:
@@ -74,7 +78,9 @@ class Value:
     an optional label shown in graphs, derivations and error messages.
     """
 
-    __slots__ = ("data", "grad", "name", "_op", "parents")
+    # parents live in _a, _b: () -> None, None; (a,) -> a, None; (a, b) -> a, b;
+    # three or more -> the tuple, _NARY.  Read them as ``parents``.
+    __slots__ = ("data", "grad", "name", "_op", "_a", "_b")
 
     def __init__(self, data: Any, name: str | None = None, _op: Op | None = None,
                  _parents: tuple = ()) -> None:
@@ -86,7 +92,28 @@ class Value:
         self.grad = 0.0
         self.name = name
         self._op = _op
-        self.parents = _parents
+        n = len(_parents)
+        if n == 2:
+            self._a, self._b = _parents
+        elif n == 0:
+            self._a = self._b = None
+        elif n == 1:
+            self._a, self._b = _parents[0], None
+        else:
+            self._a, self._b = tuple(_parents), _NARY
+
+    @property
+    def parents(self) -> tuple:
+        """The nodes this one was computed from, in operand order; () for a leaf."""
+        a = self._a
+        if a is None:
+            return ()
+        b = self._b
+        if b is None:
+            return (a,)
+        if b is _NARY:
+            return a
+        return (a, b)
 
     # --- what the node is --------------------------------------------------
 
@@ -100,7 +127,7 @@ class Value:
 
     @property
     def is_leaf(self) -> bool:
-        return not self.parents
+        return self._a is None
 
     @property
     def is_constant(self) -> bool:
@@ -123,37 +150,37 @@ class Value:
         other = other if isinstance(other, Value) else _const(other)
         if other is NotImplemented:
             return other
-        return _result(self.data + other.data, ADD, (self, other))
+        return _binary(self.data + other.data, ADD, self, other)
 
     def __radd__(self, other: Any) -> "Value":
         other = _const(other)
         if other is NotImplemented:
             return other
-        return _result(other.data + self.data, ADD, (other, self))
+        return _binary(other.data + self.data, ADD, other, self)
 
     def __sub__(self, other: Any) -> "Value":
         other = other if isinstance(other, Value) else _const(other)
         if other is NotImplemented:
             return other
-        return _result(self.data - other.data, SUB, (self, other))
+        return _binary(self.data - other.data, SUB, self, other)
 
     def __rsub__(self, other: Any) -> "Value":
         other = _const(other)
         if other is NotImplemented:
             return other
-        return _result(other.data - self.data, SUB, (other, self))
+        return _binary(other.data - self.data, SUB, other, self)
 
     def __mul__(self, other: Any) -> "Value":
         other = other if isinstance(other, Value) else _const(other)
         if other is NotImplemented:
             return other
-        return _result(self.data * other.data, MUL, (self, other))
+        return _binary(self.data * other.data, MUL, self, other)
 
     def __rmul__(self, other: Any) -> "Value":
         other = _const(other)
         if other is NotImplemented:
             return other
-        return _result(other.data * self.data, MUL, (other, self))
+        return _binary(other.data * self.data, MUL, other, self)
 
     def __truediv__(self, other: Any) -> "Value":
         other = other if isinstance(other, Value) else _const(other)
@@ -260,10 +287,29 @@ def _result(data: float, op: Op, parents: tuple) -> Value:
     return Value(data)
 
 
+_new = object.__new__
+
+
+def _binary(data: float, op: Op, a: Value, b: Value) -> Value:
+    """``_result`` for two parents, the hot path of + - * /: no ``__init__`` call."""
+    if data.__class__ is not float:
+        data = _as_float(data)
+    if is_recording():
+        node = _new(Value)
+        node.data = data
+        node.grad = 0.0
+        node.name = None
+        node._op = op
+        node._a = a
+        node._b = b
+        return node
+    return Value(data)
+
+
 def _divide(a: Value, b: Value) -> Value:
     if b.data == 0.0:
         raise ZeroDivisionError(f"division by zero: ({_show(a)}) / ({_show(b)})")
-    return _result(a.data / b.data, DIV, (a, b))
+    return _binary(a.data / b.data, DIV, a, b)
 
 
 def _power(a: Value, b: Value, op: Op) -> Value:
@@ -278,6 +324,21 @@ def _power(a: Value, b: Value, op: Op) -> Value:
     except OverflowError:
         raise OverflowError(f"** overflows the float range: {where}") from None
     return _result(out, op, (a, b))
+
+
+def _infinite_power_node(base: Any, exponent: Any) -> Value:
+    """base ** exponent held as a node even where the float is ±inf (0 ** -0.5):
+    the graph-building backward pass meets such slopes where grad() gives ±inf."""
+    out = rules.power(float(rules.data(base)), float(rules.data(exponent)))
+    if not is_recording():
+        return Value(out)
+    a = base if isinstance(base, Value) else Value(float(base), None, CONST)
+    if isinstance(exponent, Value):
+        return Value(out, None, POW_VALUE, (a, exponent))
+    return Value(out, None, POW, (a, Value(float(exponent), None, CONST)))
+
+
+rules.infinite_power_node = _infinite_power_node
 
 
 def linear(weights: Sequence[Value], inputs: Sequence[Any], bias: Any) -> Value:

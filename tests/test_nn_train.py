@@ -164,3 +164,30 @@ def test_bad_training_input_is_a_value_error():
     for kwargs, message in cases:
         with pytest.raises(ValueError, match=message):
             fit(model, **kwargs)
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_compiled_fit_reproduces_seed_002_and_its_float_loop(fused):
+    doc = one_neuron_chain_1_1_1(fused=fused)
+    lines = []
+    history = fit(doc.model, doc.data, lr=doc.lr, epochs=doc.epochs, log_every=doc.log_every,
+                  log=lines.append, compiled=True)
+    assert lines == SEED_002_LOG
+    losses, final_prediction, params = seed_002_floats()
+    assert history.losses == pytest.approx(losses, rel=1e-9)
+    assert history.predictions == [[pytest.approx(final_prediction, rel=1e-12)]]
+    assert [p.data for p in doc.model.parameters()] == pytest.approx(list(params), rel=1e-12)
+
+
+def test_compiled_fit_with_batches_matches_eager_step_for_step():
+    data = [([0.1 * i, 1.0 - 0.05 * i], [0.5 + 0.02 * i]) for i in range(10)]
+    runs = []
+    for compiled in (False, True):
+        model = MLP(2, [3, 1], activation=["tanh", "sigmoid"], seed=7)
+        history = fit(model, data, loss=mse, optimizer=Adam(model.parameters(), lr=0.05),
+                      epochs=30, batch_size=4, compiled=compiled)
+        runs.append((history.losses, history.predictions, [p.data for p in model.parameters()]))
+    eager, replayed = runs
+    assert replayed[0] == pytest.approx(eager[0], rel=1e-12)
+    assert replayed[1] == [[pytest.approx(v, rel=1e-12) for v in row] for row in eager[1]]
+    assert replayed[2] == pytest.approx(eager[2], rel=1e-12)

@@ -1,0 +1,233 @@
+"""chainrule against micrograd 0.1.0: step times, ratios and bytes per node.
+
+    python3 -m pip install -e '.[bench]' && python3 tests/benchmarks/bench.py
+
+First every mode's gradients are checked against micrograd (where it runs)
+and against hand-written float code, to 1e-9; nothing is timed if one
+disagrees.  Then each workload is timed with the modes interleaved (the
+order rotates each round), ``gc.collect()`` before every timed run, and the
+medians are printed as Markdown tables.  Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import math
+import importlib.util
+import os
+import statistics
+import sys
+import time
+import tracemalloc
+from typing import Any
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+if importlib.util.find_spec("autograd") is None:  # not installed: use this checkout
+    sys.path.append(os.path.dirname(os.path.dirname(HERE)))
+
+import workloads  # noqa: E402
+from workloads import MODES, count_nodes, runners  # noqa: E402
+
+WORKLOADS = [
+    ("demo", "micrograd's demo step (MLP 2-16-16-1, 100 moons)"),
+    ("chain:400", "deep chain, 400 ops"),
+    ("chain:1000", "deep chain, 1,000 ops"),
+    ("chain:10000", "deep chain, 10,000 ops"),
+    ("chain:100000", "deep chain, 100,000 ops"),
+    ("wide:100000", "wide sum of 100,000 products"),
+]
+MILLION = ("chain:1000000", "deep chain, 1,000,000 ops")
+MEMORY = {"demo", "chain:400", "chain:100000", "wide:100000"}  # workloads measured for bytes per node
+TOLERANCE = 1e-9
+DEMO_STEPS = 3  # consecutive training steps per timed run of the demo (the collector's work amortised)
+MIN_RUN = 0.05  # seconds: shorter steps are repeated within one timed run
+clock = time.process_time  # CPU time of this process: other work on the machine counts less
+
+
+def agree(a: list[float], b: list[float]) -> float | None:
+    """None when every pair agrees to TOLERANCE (relative above 1), else the worst gap."""
+    worst = max(abs(x - y) / max(1.0, abs(y)) for x, y in zip(a, b)) if a else 0.0
+    return None if len(a) == len(b) and worst <= TOLERANCE else worst
+
+
+def check(workload: str, modes: list[str]) -> dict[str, str]:
+    """Run one step in each mode and compare gradients; returns mode -> failure note."""
+    made = runners(workload)
+    grads: dict[str, list[float]] = {}
+    failed: dict[str, str] = {}
+    for mode in modes:
+        r = made[mode]()
+        r.reset()
+        try:
+            r.step()
+        except RecursionError:
+            failed[mode] = "RecursionError"
+            continue
+        grads[mode] = list(r.grads())
+        del r
+        gc.collect()
+    reference = "micrograd" if "micrograd" in grads else "floats"
+    for mode, g in grads.items():
+        for other in {reference, "floats"}:
+            gap = agree(g, grads[other])
+            if gap is not None:
+                raise SystemExit(f"{workload}: {mode} and {other} gradients differ by {gap:.3g} "
+                                 f"(> {TOLERANCE:g}); nothing timed")
+    return failed
+
+
+def timed_run(r: Any, demo: bool, repeat: int) -> float:
+    """CPU seconds per step, over ``repeat`` consecutive steps after a fresh reset."""
+    r.reset()
+    if demo:
+        r.step()  # warm-up: its graph stays alive while the next is built, as in the demo's loop
+    gc.collect()
+    t = clock()
+    for _ in range(repeat):
+        r.step()
+    t = clock() - t
+    r.reset()
+    return t / repeat
+
+
+def time_workload(workload: str, modes: list[str], rounds: int) -> tuple[dict[str, float], float]:
+    """Median seconds per step for each mode, and the replay's one-time recording cost."""
+    made = runners(workload)
+    built = {}
+    record_time = 0.0
+    for mode in modes:
+        gc.collect()
+        t = clock()
+        built[mode] = made[mode]()
+        if mode == "replay":
+            record_time = clock() - t  # the graph built once, recorded, compiled
+    demo = workload == "demo"
+    repeat = {}
+    for mode in modes:  # enough steps per timed run to fill MIN_RUN seconds
+        once = timed_run(built[mode], demo, 1)
+        repeat[mode] = DEMO_STEPS if demo else max(1, min(1000, math.ceil(MIN_RUN / max(once, 1e-6))))
+    times: dict[str, list[float]] = {m: [] for m in modes}
+    for k in range(rounds):
+        for mode in modes[k % len(modes):] + modes[:k % len(modes)]:
+            times[mode].append(timed_run(built[mode], demo, repeat[mode]))
+    del built
+    gc.collect()
+    return {m: statistics.median(ts) for m, ts in times.items()}, record_time
+
+
+def bytes_per_node(workload: str, mode: str) -> tuple[float, int]:
+    """Memory the forward and backward leave allocated, per node they created (tracemalloc)."""
+    r = runners(workload)[mode]()
+    r.reset()
+    before = len(getattr(r, "params", ()))
+    gc.collect()
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    if mode == "replay":
+        root = r.forward()
+        base = tracemalloc.get_traced_memory()[0]
+        replay = workloads.record(root, params=r.params)
+        size = tracemalloc.get_traced_memory()[0] - base
+        nodes = replay.nodes
+        tracemalloc.stop()
+        return size / nodes, nodes
+    root = r.forward()
+    root.backward()
+    size = tracemalloc.get_traced_memory()[0] - base
+    tracemalloc.stop()
+    nodes = count_nodes(root) - before
+    del root, r
+    gc.collect()
+    return size / nodes, nodes
+
+
+def fmt_time(t: float | None) -> str:
+    if t is None:
+        return "—"
+    if t < 1e-3:
+        return f"{t * 1e6:.0f} µs"
+    return f"{t * 1e3:.1f} ms" if t < 1 else f"{t:.2f} s"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=7, help="timed runs per mode (median), default 7")
+    parser.add_argument("--no-million", action="store_true", help="skip the 1,000,000-op chain")
+    parser.add_argument("--only", nargs="*", metavar="WORKLOAD",
+                        help="run only these workloads (demo, chain:N, wide:N)")
+    args = parser.parse_args(argv)
+    try:
+        import micrograd  # noqa: F401
+    except ImportError:
+        print("bench.py needs micrograd 0.1.0: python3 -m pip install -e '.[bench]'", file=sys.stderr)
+        return 2
+
+    print(f"Python {sys.version.split()[0]}, recursion limit {sys.getrecursionlimit()}, "
+          f"{os.cpu_count()} CPUs; medians of {args.rounds} interleaved runs\n")
+    chosen = [(w, dict(WORKLOADS).get(w, w)) for w in args.only] if args.only else WORKLOADS
+    failed = {}
+    for workload, _ in chosen:
+        failed[workload] = check(workload, MODES)
+    print("gradients: every mode agrees with micrograd (where it runs) and with the float code "
+          f"to {TOLERANCE:g}\n")
+
+    rows, records = [], []
+    for workload, label in chosen:
+        modes = [m for m in MODES if m not in failed[workload]]
+        rounds = args.rounds if not workload.endswith("100000") else max(3, args.rounds // 2)
+        med, rec = time_workload(workload, modes, rounds)
+        rows.append((label, med, failed[workload]))
+        records.append((label, rec))
+
+    if not args.no_million:
+        workload, label = MILLION
+        modes = ["eager", "fused", "floats"]
+        med, _ = time_workload(workload, modes, 1)
+        rows.append((label, med, {"micrograd": "RecursionError", "replay": "not run"}))
+
+    head = "| workload | micrograd | eager | fused | replay | floats | replay ÷ floats |"
+    print(head)
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for label, med, fail in rows:
+        base = med.get("micrograd")
+        cells = []
+        for mode in MODES:
+            if mode in med:
+                ratio = f" ({med[mode] / base:.3f}x)" if base and mode != "micrograd" else ""
+                cells.append(fmt_time(med[mode]) + ratio)
+            else:
+                cells.append(fail.get(mode, "—"))
+        floor = med.get("replay", 0) / med["floats"] if "replay" in med and med.get("floats") else None
+        cells.append(f"{floor:.2f}" if floor else "—")
+        print(f"| {label} | " + " | ".join(cells) + " |")
+    print("\nreplay, one-time cost (build the graph once, record, compile):")
+    for label, rec in records:
+        print(f"- {label}: {fmt_time(rec)}")
+
+    print("\nreplay code: what a recording keeps (compiled functions, the graph in index form).")
+    print("\n| bytes per node (tracemalloc, after forward + backward) | micrograd | eager | fused | replay code |")
+    print("|---|---:|---:|---:|---:|")
+    for workload, label in chosen:
+        if workload not in MEMORY:
+            continue
+        cells = []
+        for mode in ["micrograd", "eager", "fused", "replay"]:
+            if mode in failed[workload]:
+                cells.append(failed[workload][mode])
+                continue
+            size, nodes = bytes_per_node(workload, mode)
+            cells.append(f"{size:.0f} B × {nodes:,} nodes")
+        print(f"| {label} | " + " | ".join(cells) + " |")
+    if not args.no_million:
+        cells = []
+        for mode in ["eager", "fused"]:
+            size, nodes = bytes_per_node(MILLION[0], mode)
+            cells.append(f"{size:.0f} B × {nodes:,} nodes")
+        print(f"| {MILLION[1]} | not run | " + " | ".join(cells) + " | not run |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,31 @@
+"""Hypothesis profiles for the whole test suite.
+
+- ``default`` (CI): 100 examples per property (some tests take a fraction or
+  a multiple, see ``strategies.scaled``), derandomized, so every run draws the
+  same cases and the suite stays fast and reproducible.
+- ``thorough``: 3000 random examples per property, for a long search:
+  ``CHAINRULE_HYPOTHESIS=thorough python3 -m pytest tests/``.
+"""
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "default",
+    max_examples=100,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    print_blob=False,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+settings.register_profile(
+    "thorough",
+    max_examples=3000,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
+                           HealthCheck.data_too_large],
+)
+settings.load_profile(os.environ.get("CHAINRULE_HYPOTHESIS", "default"))
