@@ -261,12 +261,13 @@ class ChainRunner:
         return [p.grad for p in self.params]
 
 
-class MicrogradChain(ChainRunner):
+class EagerChain(ChainRunner):
     def __init__(self, n: int, values: tuple[float, float, float]) -> None:
         super().__init__(n, values)
-        from micrograd.engine import Value as MValue
+        self.params = [self.value_class()(v) for v in values]
 
-        self.params = [MValue(v) for v in values]
+    def value_class(self) -> Any:
+        return Value
 
     def forward(self) -> Any:
         x, w, b = self.params
@@ -282,23 +283,13 @@ class MicrogradChain(ChainRunner):
         y.backward()
 
 
-class EagerChain(ChainRunner):
-    def __init__(self, n: int, values: tuple[float, float, float]) -> None:
-        super().__init__(n, values)
-        self.params = [Value(v) for v in values]
+class MicrogradChain(EagerChain):
+    """The same chain in micrograd's Value."""
 
-    def forward(self) -> Value:
-        x, w, b = self.params
-        y = x
-        for _ in range(self.steps):
-            y = y * w + b
-        return y
+    def value_class(self) -> Any:
+        from micrograd.engine import Value as MValue
 
-    def step(self) -> None:
-        y = self.forward()
-        for p in self.params:
-            p.grad = 0.0
-        y.backward()
+        return MValue
 
 
 class FusedChain(EagerChain):
