@@ -501,6 +501,9 @@ def test_size_limit_names_the_count_and_how_to_lift_it():
     message = str(error.value)
     assert "301 nodes" in message and "201 values" in message and "100 operations" in message
     assert "max_nodes=None" in message and "one neuron's z" in message
+    # no node is named like a neuron's: the neuron view is not offered
+    assert "neurons=True" not in message
+    assert message.index("one neuron's z") < message.index("max_nodes=None")
     assert draw(y, max_nodes=301).values == 201
     assert draw(y, max_nodes=None).operations == 100
     with pytest.raises(ValueError, match="3001 nodes"):

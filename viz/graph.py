@@ -19,89 +19,27 @@ Node kinds (colour and shape):
 * input: every other leaf (blue);
 * intermediate: every other result (grey).
 
+The neuron view (``draw(root, neurons=True)``) draws a network built by
+``nn`` one record per neuron instead of one per scalar operation; see
+``draw`` and the section "the neuron view" below.
+
 Rendering (SVG, PNG, PDF) is in ``viz.render``; the DOT text needs no backend.
 """
 
 from __future__ import annotations
 
-import html
-import re
-from pathlib import Path
 from typing import Any, Iterable
-
-import graphviz
 
 from autograd import Value, topological_order
 
 from . import style
-from .render import render
+from .graphbase import (
+    FORMATS, RANKDIRS, ComputationGraph, _cluster_attrs, _clusters, _digraph, _edge_attrs,
+    _edge_label_attrs, _highlighted, _kinds, _legend, _op_node, _short_name, _value_node,
+)
+from .neurons import _draw_neurons, _neuron_names
 
-RANKDIRS = ("LR", "TB", "RL", "BT")
-FORMATS = ("svg", "png", "pdf", "dot", "gv")
-_PARAMETER_NAME = re.compile(r"[wb]_?\d*", re.IGNORECASE)
-
-
-class ComputationGraph:
-    """A drawn graph: DOT text in ``.source``; ``.save(path)``, ``.pipe(fmt)``, SVG in Jupyter."""
-
-    def __init__(self, source: str, ids: dict[Value, str], operations: int) -> None:
-        self.source = source
-        self._ids = ids
-        self.values = len(ids)
-        self.operations = operations
-
-    def node_id(self, value: Value) -> str:
-        """The DOT id of ``value``'s record (``n<topological index>``)."""
-        try:
-            return self._ids[value]
-        except KeyError:
-            raise ValueError(f"{value!r} is not in this graph") from None
-
-    def op_id(self, value: Value) -> str:
-        """The DOT id of the operation node that produced ``value`` (``o<index>``)."""
-        if value.is_leaf:
-            raise ValueError(f"{value!r} is a leaf: no operation produced it")
-        return "o" + self.node_id(value)[1:]
-
-    def pipe(
-        self, format: str = "svg", backend: str | None = None, timeout: float | None = None
-    ) -> bytes:
-        """The rendered graph as bytes: 'svg', 'png', 'pdf' (system Graphviz only) or 'dot'.
-
-        ``backend`` picks 'dot' or 'graphviz-pure' by name (default: the first
-        present); ``timeout`` bounds the layout time in seconds.
-        """
-        if format in ("dot", "gv"):
-            return self.source.encode("utf-8")
-        if format not in FORMATS:
-            raise ValueError(f"unknown graph format {format!r}: choose one of svg, png, pdf, dot")
-        return render(self.source, format, backend=backend, timeout=timeout)
-
-    def save(
-        self, path: str | Path, backend: str | None = None, timeout: float | None = None
-    ) -> Path:
-        """Write the graph to ``path``; the format comes from its extension.
-
-        ``.dot``/``.gv`` write the DOT text (no backend needed); ``.svg``,
-        ``.png`` and ``.pdf`` are rendered by the system ``dot`` or by
-        ``graphviz-pure`` (``backend=`` picks one by name).
-        """
-        path = Path(path)
-        fmt = path.suffix.lower().lstrip(".")
-        if fmt not in FORMATS:
-            raise ValueError(
-                f"cannot tell the format of {str(path)!r} from its extension: "
-                "use .svg, .png, .pdf or .dot"
-            )
-        data = self.pipe(fmt, backend=backend, timeout=timeout)
-        path.write_bytes(data)
-        return path
-
-    def _repr_svg_(self) -> str:
-        return self.pipe("svg").decode("utf-8")
-
-    def __repr__(self) -> str:
-        return f"<ComputationGraph: {self.values} values, {self.operations} operations>"
+__all__ = ["draw", "ComputationGraph", "FORMATS", "RANKDIRS"]
 
 
 def draw(
@@ -117,6 +55,7 @@ def draw(
     title: str | None = None,
     params: Iterable[Value] | None = None,
     max_nodes: int | None = 2000,
+    neurons: bool = False,
 ) -> ComputationGraph:
     """The computation graph that produced ``root``.
 
@@ -136,8 +75,25 @@ def draw(
     title: a caption above the graph.
     params: the Values to draw as parameters (e.g. a model's
         ``parameters()``); without it, named leaves ``w<i>``/``b<i>`` are.
-    max_nodes: refuse graphs with more nodes (values + operations) than
-        this, which the layout engine would take minutes on; None lifts it.
+    max_nodes: refuse graphs with more nodes (values + operations; in the
+        neuron view, records) than this, which the layout engine would take
+        minutes on; None lifts it.
+    neurons: the neuron view, for graphs built by ``nn``: one record per
+        neuron (every node named ``layer<L>.neuron<N>.…``, with the unnamed
+        nodes that join it) showing its activation and its z, a and own bias
+        b (data and grad), neuron1 first in its layer's column (cluster);
+        inputs keep their own records; a shared bias (``layer1.b``) is a
+        record at the foot of its layer's column saying how many neurons add
+        it (drawn without edges; with ``clusters=False``, dashed edges to
+        them); the rest of the graph (the loss) is one record showing the
+        root and how many operations it stands for.  Edges run input →
+        neuron → neuron → loss; ``edge_labels`` puts the connecting weight
+        on each (``w1 = 0.15``, its grad below): the factor ∂z/∂input.
+        A batch (the same network applied to many samples) draws each
+        neuron once: its parameters are shared, so their grads are totals;
+        z and a show the lowest … highest over the samples and the record
+        says how many samples passed through it.  Inputs with the same name
+        (x1 of every sample) merge the same way.
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw() needs a Value, got {type(root).__name__}: {root!r}")
@@ -147,17 +103,20 @@ def draw(
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
     if max_nodes is not None and (isinstance(max_nodes, bool) or not isinstance(max_nodes, int)):
         raise ValueError(f"max_nodes must be a whole number or None, got {max_nodes!r}")
+    if not isinstance(neurons, bool):
+        raise ValueError(f"neurons must be True or False, got {neurons!r}")
 
     order = topological_order(root)
     operations = sum(1 for v in order if v.parents)
+    if neurons:
+        return _draw_neurons(
+            root, order, operations, grads=grads, edge_labels=edge_labels, digits=digits,
+            rankdir=rankdir, highlight=highlight, clusters=clusters, legend=legend,
+            title=title, params=params, max_nodes=max_nodes,
+        )
     total = len(order) + operations
     if max_nodes is not None and total > max_nodes:
-        raise ValueError(
-            f"the graph has {total} nodes ({len(order)} values, {operations} operations), "
-            f"more than max_nodes={max_nodes}: draw a smaller part (draw() a node inside "
-            "the network, e.g. one neuron's z, shows only what that node depends on) "
-            "or pass max_nodes=None to lift the limit (the layout may then take minutes)"
-        )
+        raise ValueError(_too_big(order, operations, max_nodes))
 
     index = {v: i for i, v in enumerate(order)}
     kinds = _kinds(order, root, params)
@@ -165,22 +124,7 @@ def draw(
     on_path, targets = _highlighted(order, index, highlight)
     cluster_of = _clusters(order, root) if clusters else {v: () for v in order}
 
-    dot = graphviz.Digraph("chainrule")
-    dot.attr(
-        "graph",
-        rankdir=rankdir,
-        fontname=style.FONT,
-        nodesep="0.22",
-        ranksep="0.45" if edge_labels else "0.32",  # room for the labels
-        bgcolor="white",
-        pad="0.15",
-        nslimit="3",  # bounds network-simplex passes: long chains lay out in seconds, not minutes
-    )
-    if title is not None:
-        dot.attr("graph", label=f"<<b>{html.escape(title)}</b>>", labelloc="t", labeljust="l",
-                 fontsize="14")
-    dot.attr("node", fontname=style.FONT, fontsize="11", fontcolor=style.TEXT)
-    dot.attr("edge", fontname=style.FONT, fontsize="9", color=style.EDGE, arrowsize="0.6")
+    dot = _digraph(rankdir, "0.22", "0.45" if edge_labels else "0.32", title)  # room for labels
 
     def state(v: Value) -> str:
         if on_path is None:
@@ -245,249 +189,22 @@ def draw(
     return ComputationGraph(dot.source, ids, operations)
 
 
-# --- what each node is ---------------------------------------------------------
-
-
-def _kinds(order: list[Value], root: Value, params: Iterable[Value] | None) -> dict[Value, str]:
-    """output / constant / parameter / input / intermediate, for every node."""
-    chosen: set[Value] | None = None
-    if params is not None:
-        chosen = set()
-        for k, p in enumerate(params):
-            if not isinstance(p, Value):
-                raise TypeError(f"params[{k}] is not a Value: {type(p).__name__} {p!r}")
-            chosen.add(p)
-    kinds = {}
-    for v in order:
-        if v is root:
-            kind = "output"
-        elif v.is_constant:
-            kind = "constant"
-        elif v.parents:
-            kind = "intermediate"
-        elif chosen is not None:
-            kind = "parameter" if v in chosen else "input"
-        elif v.name is not None and _PARAMETER_NAME.fullmatch(v.name.rsplit(".", 1)[-1]):
-            kind = "parameter"
-        else:
-            kind = "input"
-        kinds[v] = kind
-    return kinds
-
-
-def _highlighted(
-    order: list[Value], index: dict[Value, int], highlight: Any
-) -> tuple[set[Value] | None, set[Value]]:
-    """The nodes on some path from the root down to a highlighted node, and those nodes."""
-    if highlight is None:
-        return None, set()
-    if isinstance(highlight, (Value, str)):
-        wanted = [highlight]
-    else:
-        try:
-            wanted = list(highlight)
-        except TypeError:
-            raise TypeError(
-                f"highlight takes a Value, a name, or a list of them, got "
-                f"{type(highlight).__name__}: {highlight!r}"
-            ) from None
-    targets: set[Value] = set()
-    for h in wanted:
-        if isinstance(h, Value):
-            if h not in index:
-                raise ValueError(f"highlight: {h!r} is not in the graph being drawn")
-            targets.add(h)
-        elif isinstance(h, str):
-            named = [v for v in order if v.name == h]
-            if not named:
-                raise ValueError(f"highlight: no node named {h!r} in the graph being drawn")
-            if len(named) > 1:
-                raise ValueError(
-                    f"highlight: {len(named)} nodes are named {h!r}; pass the Value itself"
-                )
-            targets.add(named[0])
-        else:
-            raise TypeError(f"highlight takes Values or names, got {type(h).__name__}: {h!r}")
-    # a node is on a path when a target is itself or below it (parents first)
-    on_path: set[Value] = set()
-    for v in order:
-        if v in targets or any(p in on_path for p in v.parents):
-            on_path.add(v)
-    return on_path, targets
-
-
-def _clusters(order: list[Value], root: Value) -> dict[Value, tuple[str, ...]]:
-    """Each node's cluster path from its dotted name, e.g. ('layer1', 'layer1.neuron2').
-
-    An unnamed node takes its consumers' cluster when they all share one;
-    consumers come later in the order, so walk it backwards.
-    """
-    consumers: dict[Value, list[Value]] = {}
-    for v in order:
-        for p in v.parents:
-            users = consumers.setdefault(p, [])
-            if not users or users[-1] is not v:
-                users.append(v)
-    cluster: dict[Value, tuple[str, ...]] = {}
-    for v in reversed(order):
-        if v.name is not None:
-            parts = [part for part in v.name.split(".")[:-1] if part]
-            cluster[v] = tuple(".".join(parts[: d + 1]) for d in range(len(parts)))
-        elif v is root:
-            cluster[v] = ()
-        else:
-            found = {cluster[c] for c in consumers.get(v, ())}
-            cluster[v] = found.pop() if len(found) == 1 else ()
-    return cluster
-
-
-# --- how each node looks ----------------------------------------------------
-
-
-def _short_name(name: str | None, cluster: tuple[str, ...]) -> str | None:
-    """The name inside its cluster: 'layer1.neuron2.w1' in cluster layer1.neuron2 is 'w1'."""
-    if name is not None and cluster and name.startswith(cluster[-1] + "."):
-        return name[len(cluster[-1]) + 1 :] or name
-    return name
-
-
-def _value_node(
-    v: Value, shown: str | None, kind: str, state: str, grads: bool, grads_known: bool, digits: int
-) -> dict[str, str]:
-    fill, border = style.KIND_COLOURS[kind]
-    text, caption, grad_colour = style.TEXT, style.MUTED_TEXT, style.GRAD_TEXT
-    width = "2" if kind == "output" else "1"
-    if state == "dim":
-        fill, border = style.DIM_FILL, style.DIM_BORDER
-        text = caption = grad_colour = style.DIM_TEXT
-    elif state in ("on", "target"):
-        border = style.HIGHLIGHT
-        width = "3" if state == "target" else "2"
-    data = style.fmt(v.data, digits)
-    tooltip = f"{v.name + ': ' if v.name else ''}data={v.data!r}"
-    if grads and grads_known and kind != "constant":
-        tooltip += f" grad={v.grad!r}"
-
-    if kind == "constant":
-        return {
-            "label": data,
-            "shape": "box",
-            "style": "dashed,rounded",
-            "color": border,
-            "fontcolor": text if state != "dim" else style.DIM_TEXT,
-            "fontsize": "10",
-            "height": "0.25",
-            "width": "0.3",
-            "margin": "0.05,0.02",
-            "tooltip": tooltip,
-        }
-
-    rows = []
-    if shown is not None:
-        rows.append(
-            f'<tr><td colspan="2" bgcolor="{fill}" sides="b" border="1" color="{border}">'
-            f'<font color="{text}"><b>{html.escape(shown)}</b></font></td></tr>'
+def _too_big(order: list[Value], operations: int, max_nodes: int) -> str:
+    """The size-limit error: how big the graph is and the ways to draw it anyway."""
+    total = len(order) + operations
+    ways = []
+    found = _neuron_names(order)
+    if found:
+        ways.append(
+            f"draw(..., neurons=True) shows one node per neuron ({len(found)} "
+            f"neuron{'s' if len(found) != 1 else ''} here)"
         )
-    rows.append(
-        f'<tr><td align="left"><font color="{caption}" point-size="9">data</font></td>'
-        f'<td align="right"><font color="{text}">{data}</font></td></tr>'
+    ways.append(
+        "draw a smaller part (draw() a node inside the network, e.g. one neuron's z, "
+        "shows only what that node depends on)"
     )
-    if grads:
-        if grads_known:
-            grad_text = style.fmt(v.grad, digits)
-        else:  # backward() has not run: unknown, not zero
-            grad_text, grad_colour = "?", caption
-        rows.append(
-            f'<tr><td align="left"><font color="{caption}" point-size="9">grad</font></td>'
-            f'<td align="right"><font color="{grad_colour}">{grad_text}</font></td></tr>'
-        )
-    corners = ' style="rounded"' if kind == "parameter" else ""
-    bg = "white" if shown is not None or state == "dim" else fill
-    label = (
-        f'<<table border="{width}" cellborder="0" cellspacing="0" cellpadding="3" '
-        f'color="{border}" bgcolor="{bg}"{corners}>{"".join(rows)}</table>>'
+    ways.append("pass max_nodes=None to lift the limit (the layout may then take minutes)")
+    return (
+        f"the graph has {total} nodes ({len(order)} values, {operations} operations), "
+        f"more than max_nodes={max_nodes}: " + "; or ".join(ways)
     )
-    return {"label": label, "shape": "plain", "tooltip": tooltip}
-
-
-def _op_node(v: Value, state: str) -> dict[str, str]:
-    # a one-operand sum is an alias (y_hat = a_out): drawn '='
-    symbol = "=" if v.op == "sum" and len(v.parents) == 1 else style.op_symbol(v.op or "")
-    attrs = {
-        "label": symbol,
-        "shape": "circle" if len(symbol) <= 2 else "ellipse",
-        "style": "filled",
-        "fillcolor": style.OP_FILL,
-        "color": style.OP_BORDER,
-        "fontsize": "12" if len(symbol) <= 2 else "10",
-        "width": "0.3",
-        "height": "0.3",
-        "margin": "0.02,0.02",
-        "tooltip": f"{v.op}",
-    }
-    if state == "dim":
-        attrs.update(color=style.DIM_BORDER, fontcolor=style.DIM_TEXT, fillcolor=style.DIM_FILL)
-    elif state == "on":
-        attrs.update(color=style.HIGHLIGHT, penwidth="2")
-    return attrs
-
-
-def _edge_attrs(highlighting: bool, on: bool) -> dict[str, str]:
-    if not highlighting:
-        return {}
-    if on:
-        return {"color": style.HIGHLIGHT, "penwidth": style.HIGHLIGHT_PENWIDTH}
-    return {"color": style.DIM_BORDER}
-
-
-def _edge_label_attrs(highlighting: bool, on: bool) -> dict[str, str]:
-    if not highlighting:
-        return {"fontcolor": style.EDGE_LABEL}
-    if on:  # the factors of the chain-rule product along the path
-        return {"fontcolor": style.HIGHLIGHT, "fontsize": "10"}
-    return {"fontcolor": style.DIM_TEXT}
-
-
-def _cluster_attrs(sub: Any, path: tuple[str, ...], dim: bool) -> None:
-    sub.attr(
-        label=path[-1].rsplit(".", 1)[-1],  # 'layer1.neuron2' inside 'layer1' reads 'neuron2'
-        labeljust="l",
-        style="rounded,filled",
-        fillcolor=style.CLUSTER_FILLS[(len(path) - 1) % len(style.CLUSTER_FILLS)],
-        color=style.DIM_BORDER if dim else style.CLUSTER_BORDER,
-        fontcolor=style.DIM_TEXT if dim else style.CLUSTER_TEXT,
-        fontsize="10",
-        margin="6",
-    )
-
-
-def _legend(
-    root: Value, grads: bool, grads_known: bool, edge_labels: bool, highlighted: bool
-) -> dict[str, str]:
-    rows = ['<tr><td colspan="2" align="left"><b>legend</b></td></tr>']
-    for kind in ("parameter", "input", "constant", "intermediate", "output"):
-        fill, border = style.KIND_COLOURS[kind]
-        rows.append(
-            f'<tr><td bgcolor="{fill}" border="1" color="{border}" width="14" height="10"></td>'
-            f'<td align="left">{style.KIND_TITLES[kind]}</td></tr>'
-        )
-    rows.append('<tr><td>○</td><td align="left">operation</td></tr>')
-    if grads:
-        note = f"grad: ∂{root.name or 'output'}/∂node" if grads_known else "grad ?: backward() not run yet"
-        rows.append(f'<tr><td></td><td align="left">{html.escape(note)}</td></tr>')
-    if edge_labels:
-        rows.append(
-            f'<tr><td></td><td align="left"><font color="{style.EDGE_LABEL}">'
-            "edge: ∂out/∂in</font></td></tr>"
-        )
-    if highlighted:
-        rows.append(
-            f'<tr><td></td><td align="left"><font color="{style.HIGHLIGHT}">'
-            "red: paths to the chosen node</font></td></tr>"
-        )
-    label = (
-        '<<table border="1" cellborder="0" cellspacing="2" cellpadding="2" color="#BBBBBB">'
-        + "".join(rows)
-        + "</table>>"
-    )
-    return {"label": label, "shape": "plain", "fontsize": "9"}

@@ -20,6 +20,7 @@ KIND_COLOURS: dict[str, tuple[str, str]] = {
     "intermediate": ("#EDEDED", "#7A7A7A"),
     "output": ("#F6D2D2", "#A32A2A"),
     "constant": ("#FFFFFF", "#8A8A8A"),
+    "neuron": ("#E6DEF4", "#5E4A8C"),  # the neuron view: one record per neuron
 }
 KIND_TITLES: dict[str, str] = {
     "parameter": "parameter",
@@ -27,6 +28,7 @@ KIND_TITLES: dict[str, str] = {
     "intermediate": "intermediate",
     "output": "output",
     "constant": "constant",
+    "neuron": "neuron",
 }
 
 TEXT = "#1A1A1A"
@@ -42,6 +44,11 @@ HIGHLIGHT_PENWIDTH = "2.6"
 DIM_TEXT = "#A3A3A3"
 DIM_BORDER = "#D0D0D0"
 DIM_FILL = "#F7F7F7"
+
+# the neuron view
+BIAS_EDGE = "#B7791F"  # a shared bias -> the neurons that add it (the parameter border)
+RANGE = " … "  # lowest … highest over the samples
+WEIGHT_TEXT = "#2F6EA8"  # a weight on its edge: the factor ∂z/∂input
 
 CLUSTER_FILLS = ("#F7F9FC", "#EEF3F9")  # outer, inner (alternating by depth)
 CLUSTER_BORDER = "#AFC0D4"
@@ -68,6 +75,17 @@ OP_SYMBOLS: dict[str, str] = {
 def op_symbol(op: str) -> str:
     """The label of an operation node ('*' is drawn '×', 'sigmoid' 'σ', ...)."""
     return OP_SYMBOLS.get(op, op)
+
+
+def activation_symbol(op: str | None) -> str:
+    """The activation a neuron applies, drawn in its record: σ, tanh, ReLU; 'linear' for a = z."""
+    return "linear" if op is None else op_symbol(op)
+
+
+def fmt_range(lowest: float, highest: float, digits: int) -> str:
+    """'lowest … highest', or one number when they are equal."""
+    low, high = fmt(lowest, digits), fmt(highest, digits)
+    return low if low == high else f"{low}{RANGE}{high}"
 
 
 def fmt(x: float, digits: int) -> str:

@@ -1,0 +1,379 @@
+"""The pieces both graph views share: the graph object, node kinds, highlighting,
+clusters, and the look of records, edges and clusters.
+
+``graph.py`` draws one node per value and per operation; ``neurons.py`` one
+record per neuron.  Both build their DOT from these.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+from typing import Any, Iterable
+
+import graphviz
+
+from autograd import Value
+
+from . import style
+from .render import render
+
+RANKDIRS = ("LR", "TB", "RL", "BT")
+FORMATS = ("svg", "png", "pdf", "dot", "gv")
+_PARAMETER_NAME = re.compile(r"[wb]_?\d*", re.IGNORECASE)
+
+
+class ComputationGraph:
+    """A drawn graph: DOT text in ``.source``; ``.save(path)``, ``.pipe(fmt)``, SVG in Jupyter."""
+
+    def __init__(
+        self, source: str, ids: dict[Value, str], operations: int, neurons: int | None = None,
+        values: int | None = None,
+    ) -> None:
+        self.source = source
+        self._ids = ids
+        self.values = len(ids) if values is None else values
+        self.operations = operations
+        #: the neuron view: how many neuron records it draws; None for the operation view
+        self.neurons = neurons
+
+    def node_id(self, value: Value) -> str:
+        """The DOT id of ``value``'s record (``n<topological index>``).
+
+        In the neuron view, the id of the record ``value`` is drawn in: its
+        neuron's, its input's, or the loss record (``n<index of its first
+        value>``); a constant has none.
+        """
+        try:
+            return self._ids[value]
+        except KeyError:
+            if self.neurons is not None and value.is_constant:
+                raise ValueError(
+                    f"{value!r} is a constant: the neuron view draws no record for it"
+                ) from None
+            raise ValueError(f"{value!r} is not in this graph") from None
+
+    def op_id(self, value: Value) -> str:
+        """The DOT id of the operation node that produced ``value`` (``o<index>``)."""
+        if self.neurons is not None:
+            raise ValueError("the neuron view draws no operation nodes: use node_id()")
+        if value.is_leaf:
+            raise ValueError(f"{value!r} is a leaf: no operation produced it")
+        return "o" + self.node_id(value)[1:]
+
+    def pipe(
+        self, format: str = "svg", backend: str | None = None, timeout: float | None = None
+    ) -> bytes:
+        """The rendered graph as bytes: 'svg', 'png', 'pdf' (system Graphviz only) or 'dot'.
+
+        ``backend`` picks 'dot' or 'graphviz-pure' by name (default: the first
+        present); ``timeout`` bounds the layout time in seconds.
+        """
+        if format in ("dot", "gv"):
+            return self.source.encode("utf-8")
+        if format not in FORMATS:
+            raise ValueError(f"unknown graph format {format!r}: choose one of svg, png, pdf, dot")
+        return render(self.source, format, backend=backend, timeout=timeout)
+
+    def save(
+        self, path: str | Path, backend: str | None = None, timeout: float | None = None
+    ) -> Path:
+        """Write the graph to ``path``; the format comes from its extension.
+
+        ``.dot``/``.gv`` write the DOT text (no backend needed); ``.svg``,
+        ``.png`` and ``.pdf`` are rendered by the system ``dot`` or by
+        ``graphviz-pure`` (``backend=`` picks one by name).
+        """
+        path = Path(path)
+        fmt = path.suffix.lower().lstrip(".")
+        if fmt not in FORMATS:
+            raise ValueError(
+                f"cannot tell the format of {str(path)!r} from its extension: "
+                "use .svg, .png, .pdf or .dot"
+            )
+        data = self.pipe(fmt, backend=backend, timeout=timeout)
+        path.write_bytes(data)
+        return path
+
+    def _repr_svg_(self) -> str:
+        return self.pipe("svg").decode("utf-8")
+
+    def __repr__(self) -> str:
+        if self.neurons is not None:
+            return (f"<ComputationGraph (neuron view): {self.neurons} neurons drawn for "
+                    f"{self.values} values, {self.operations} operations>")
+        return f"<ComputationGraph: {self.values} values, {self.operations} operations>"
+
+
+def _digraph(rankdir: str, nodesep: str, ranksep: str, title: str | None) -> graphviz.Digraph:
+    """An empty graph with the shared look: fonts, edge colour, title."""
+    dot = graphviz.Digraph("chainrule")
+    dot.attr(
+        "graph",
+        rankdir=rankdir,
+        fontname=style.FONT,
+        nodesep=nodesep,
+        ranksep=ranksep,
+        bgcolor="white",
+        pad="0.15",
+        nslimit="3",  # bounds network-simplex passes: long chains lay out in seconds, not minutes
+    )
+    if title is not None:
+        dot.attr("graph", label=f"<<b>{html.escape(title)}</b>>", labelloc="t", labeljust="l",
+                 fontsize="14")
+    dot.attr("node", fontname=style.FONT, fontsize="11", fontcolor=style.TEXT)
+    dot.attr("edge", fontname=style.FONT, fontsize="9", color=style.EDGE, arrowsize="0.6")
+    return dot
+
+
+# --- what each node is ---------------------------------------------------------
+
+
+def _kinds(order: list[Value], root: Value, params: Iterable[Value] | None) -> dict[Value, str]:
+    """output / constant / parameter / input / intermediate, for every node."""
+    chosen: set[Value] | None = None
+    if params is not None:
+        chosen = set()
+        for k, p in enumerate(params):
+            if not isinstance(p, Value):
+                raise TypeError(f"params[{k}] is not a Value: {type(p).__name__} {p!r}")
+            chosen.add(p)
+    kinds = {}
+    for v in order:
+        if v is root:
+            kind = "output"
+        elif v.is_constant:
+            kind = "constant"
+        elif v.parents:
+            kind = "intermediate"
+        elif chosen is not None:
+            kind = "parameter" if v in chosen else "input"
+        elif v.name is not None and _PARAMETER_NAME.fullmatch(v.name.rsplit(".", 1)[-1]):
+            kind = "parameter"
+        else:
+            kind = "input"
+        kinds[v] = kind
+    return kinds
+
+
+def _highlighted(
+    order: list[Value], index: dict[Value, int], highlight: Any, every_named: bool = False
+) -> tuple[set[Value] | None, set[Value]]:
+    """The nodes on some path from the root down to a highlighted node, and those nodes.
+
+    A name must be unique, unless ``every_named`` (the neuron view, where a
+    batch repeats ``layer1.neuron1.z`` once per sample): then it means them all.
+    """
+    if highlight is None:
+        return None, set()
+    if isinstance(highlight, (Value, str)):
+        wanted = [highlight]
+    else:
+        try:
+            wanted = list(highlight)
+        except TypeError:
+            raise TypeError(
+                f"highlight takes a Value, a name, or a list of them, got "
+                f"{type(highlight).__name__}: {highlight!r}"
+            ) from None
+    targets: set[Value] = set()
+    for h in wanted:
+        if isinstance(h, Value):
+            if h not in index:
+                raise ValueError(f"highlight: {h!r} is not in the graph being drawn")
+            targets.add(h)
+        elif isinstance(h, str):
+            named = [v for v in order if v.name == h]
+            if not named:
+                raise ValueError(f"highlight: no node named {h!r} in the graph being drawn")
+            if len(named) > 1 and not every_named:
+                raise ValueError(
+                    f"highlight: {len(named)} nodes are named {h!r}; pass the Value itself"
+                )
+            targets.update(named)
+        else:
+            raise TypeError(f"highlight takes Values or names, got {type(h).__name__}: {h!r}")
+    # a node is on a path when a target is itself or below it (parents first)
+    on_path: set[Value] = set()
+    for v in order:
+        if v in targets or any(p in on_path for p in v.parents):
+            on_path.add(v)
+    return on_path, targets
+
+
+def _clusters(order: list[Value], root: Value) -> dict[Value, tuple[str, ...]]:
+    """Each node's cluster path from its dotted name, e.g. ('layer1', 'layer1.neuron2').
+
+    An unnamed node takes its consumers' cluster when they all share one;
+    consumers come later in the order, so walk it backwards.
+    """
+    consumers: dict[Value, list[Value]] = {}
+    for v in order:
+        for p in v.parents:
+            users = consumers.setdefault(p, [])
+            if not users or users[-1] is not v:
+                users.append(v)
+    cluster: dict[Value, tuple[str, ...]] = {}
+    for v in reversed(order):
+        if v.name is not None:
+            parts = [part for part in v.name.split(".")[:-1] if part]
+            cluster[v] = tuple(".".join(parts[: d + 1]) for d in range(len(parts)))
+        elif v is root:
+            cluster[v] = ()
+        else:
+            found = {cluster[c] for c in consumers.get(v, ())}
+            cluster[v] = found.pop() if len(found) == 1 else ()
+    return cluster
+
+
+# --- how each node looks ----------------------------------------------------
+
+
+def _short_name(name: str | None, cluster: tuple[str, ...]) -> str | None:
+    """The name inside its cluster: 'layer1.neuron2.w1' in cluster layer1.neuron2 is 'w1'."""
+    if name is not None and cluster and name.startswith(cluster[-1] + "."):
+        return name[len(cluster[-1]) + 1 :] or name
+    return name
+
+
+def _value_node(
+    v: Value, shown: str | None, kind: str, state: str, grads: bool, grads_known: bool, digits: int
+) -> dict[str, str]:
+    fill, border = style.KIND_COLOURS[kind]
+    text, caption, grad_colour = style.TEXT, style.MUTED_TEXT, style.GRAD_TEXT
+    width = "2" if kind == "output" else "1"
+    if state == "dim":
+        fill, border = style.DIM_FILL, style.DIM_BORDER
+        text = caption = grad_colour = style.DIM_TEXT
+    elif state in ("on", "target"):
+        border = style.HIGHLIGHT
+        width = "3" if state == "target" else "2"
+    data = style.fmt(v.data, digits)
+    tooltip = f"{v.name + ': ' if v.name else ''}data={v.data!r}"
+    if grads and grads_known and kind != "constant":
+        tooltip += f" grad={v.grad!r}"
+
+    if kind == "constant":
+        return {
+            "label": data,
+            "shape": "box",
+            "style": "dashed,rounded",
+            "color": border,
+            "fontcolor": text if state != "dim" else style.DIM_TEXT,
+            "fontsize": "10",
+            "height": "0.25",
+            "width": "0.3",
+            "margin": "0.05,0.02",
+            "tooltip": tooltip,
+        }
+
+    rows = []
+    if shown is not None:
+        rows.append(
+            f'<tr><td colspan="2" bgcolor="{fill}" sides="b" border="1" color="{border}">'
+            f'<font color="{text}"><b>{html.escape(shown)}</b></font></td></tr>'
+        )
+    rows.append(
+        f'<tr><td align="left"><font color="{caption}" point-size="9">data</font></td>'
+        f'<td align="right"><font color="{text}">{data}</font></td></tr>'
+    )
+    if grads:
+        if grads_known:
+            grad_text = style.fmt(v.grad, digits)
+        else:  # backward() has not run: unknown, not zero
+            grad_text, grad_colour = "?", caption
+        rows.append(
+            f'<tr><td align="left"><font color="{caption}" point-size="9">grad</font></td>'
+            f'<td align="right"><font color="{grad_colour}">{grad_text}</font></td></tr>'
+        )
+    corners = ' style="rounded"' if kind == "parameter" else ""
+    bg = "white" if shown is not None or state == "dim" else fill
+    label = (
+        f'<<table border="{width}" cellborder="0" cellspacing="0" cellpadding="3" '
+        f'color="{border}" bgcolor="{bg}"{corners}>{"".join(rows)}</table>>'
+    )
+    return {"label": label, "shape": "plain", "tooltip": tooltip}
+
+
+def _op_node(v: Value, state: str) -> dict[str, str]:
+    # a one-operand sum is an alias (y_hat = a_out): drawn '='
+    symbol = "=" if v.op == "sum" and len(v.parents) == 1 else style.op_symbol(v.op or "")
+    attrs = {
+        "label": symbol,
+        "shape": "circle" if len(symbol) <= 2 else "ellipse",
+        "style": "filled",
+        "fillcolor": style.OP_FILL,
+        "color": style.OP_BORDER,
+        "fontsize": "12" if len(symbol) <= 2 else "10",
+        "width": "0.3",
+        "height": "0.3",
+        "margin": "0.02,0.02",
+        "tooltip": f"{v.op}",
+    }
+    if state == "dim":
+        attrs.update(color=style.DIM_BORDER, fontcolor=style.DIM_TEXT, fillcolor=style.DIM_FILL)
+    elif state == "on":
+        attrs.update(color=style.HIGHLIGHT, penwidth="2")
+    return attrs
+
+
+def _edge_attrs(highlighting: bool, on: bool) -> dict[str, str]:
+    if not highlighting:
+        return {}
+    if on:
+        return {"color": style.HIGHLIGHT, "penwidth": style.HIGHLIGHT_PENWIDTH}
+    return {"color": style.DIM_BORDER}
+
+
+def _edge_label_attrs(highlighting: bool, on: bool) -> dict[str, str]:
+    if not highlighting:
+        return {"fontcolor": style.EDGE_LABEL}
+    if on:  # the factors of the chain-rule product along the path
+        return {"fontcolor": style.HIGHLIGHT, "fontsize": "10"}
+    return {"fontcolor": style.DIM_TEXT}
+
+
+def _cluster_attrs(sub: Any, path: tuple[str, ...], dim: bool) -> None:
+    sub.attr(
+        label=path[-1].rsplit(".", 1)[-1],  # 'layer1.neuron2' inside 'layer1' reads 'neuron2'
+        labeljust="l",
+        style="rounded,filled",
+        fillcolor=style.CLUSTER_FILLS[(len(path) - 1) % len(style.CLUSTER_FILLS)],
+        color=style.DIM_BORDER if dim else style.CLUSTER_BORDER,
+        fontcolor=style.DIM_TEXT if dim else style.CLUSTER_TEXT,
+        fontsize="10",
+        margin="6",
+    )
+
+
+def _legend(
+    root: Value, grads: bool, grads_known: bool, edge_labels: bool, highlighted: bool
+) -> dict[str, str]:
+    rows = ['<tr><td colspan="2" align="left"><b>legend</b></td></tr>']
+    for kind in ("parameter", "input", "constant", "intermediate", "output"):
+        fill, border = style.KIND_COLOURS[kind]
+        rows.append(
+            f'<tr><td bgcolor="{fill}" border="1" color="{border}" width="14" height="10"></td>'
+            f'<td align="left">{style.KIND_TITLES[kind]}</td></tr>'
+        )
+    rows.append('<tr><td>○</td><td align="left">operation</td></tr>')
+    if grads:
+        note = f"grad: ∂{root.name or 'output'}/∂node" if grads_known else "grad ?: backward() not run yet"
+        rows.append(f'<tr><td></td><td align="left">{html.escape(note)}</td></tr>')
+    if edge_labels:
+        rows.append(
+            f'<tr><td></td><td align="left"><font color="{style.EDGE_LABEL}">'
+            "edge: ∂out/∂in</font></td></tr>"
+        )
+    if highlighted:
+        rows.append(
+            f'<tr><td></td><td align="left"><font color="{style.HIGHLIGHT}">'
+            "red: paths to the chosen node</font></td></tr>"
+        )
+    label = (
+        '<<table border="1" cellborder="0" cellspacing="2" cellpadding="2" color="#BBBBBB">'
+        + "".join(rows)
+        + "</table>>"
+    )
+    return {"label": label, "shape": "plain", "fontsize": "9"}
