@@ -366,6 +366,11 @@ def _legend(
             f'<tr><td></td><td align="left"><font color="{style.EDGE_LABEL}">'
             "edge: ∂out/∂in</font></td></tr>"
         )
+    return _legend_node(rows, highlighted)
+
+
+def _legend_node(rows: list[str], highlighted: bool) -> dict[str, str]:
+    """The legend's box around its rows, with the note on red paths when there are any."""
     if highlighted:
         rows.append(
             f'<tr><td></td><td align="left"><font color="{style.HIGHLIGHT}">'

@@ -16,7 +16,7 @@ from autograd import Value
 from . import style
 from .graphbase import (
     ComputationGraph, _cluster_attrs, _clusters, _digraph, _edge_attrs, _highlighted, _kinds,
-    _short_name, _value_node,
+    _legend_node, _short_name, _value_node,
 )
 
 
@@ -512,14 +512,4 @@ def _neuron_legend(
             f'<tr><td></td><td align="left"><font color="{style.WEIGHT_TEXT}">'
             "edge: the weight w = ∂z/∂input</font></td></tr>"
         )
-    if highlighted:
-        rows.append(
-            f'<tr><td></td><td align="left"><font color="{style.HIGHLIGHT}">'
-            "red: paths to the chosen node</font></td></tr>"
-        )
-    label = (
-        '<<table border="1" cellborder="0" cellspacing="2" cellpadding="2" color="#BBBBBB">'
-        + "".join(rows)
-        + "</table>>"
-    )
-    return {"label": label, "shape": "plain", "fontsize": "9"}
+    return _legend_node(rows, highlighted)
