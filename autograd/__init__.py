@@ -5,11 +5,12 @@ walks the recorded graph in topological order and applies each operation's
 local derivative (the chain rule).  Standard library only.
 """
 
-from .backprop import grad, topological_order
+from .backprop import grad
 from .gradcheck import GradcheckError, gradcheck
 from .recording import is_recording, no_grad
 from .replay import Replay, StaleReplayError, record
 from .value import Value, linear, sum_of
+from .walk import topological_order
 
 __all__ = [
     "Value",

@@ -50,12 +50,29 @@ from operator import attrgetter, itemgetter
 from typing import Any, Sequence
 
 from . import rules
-from .backprop import topological_order
 from .recording import no_grad
 from .value import (
-    ADD, CONST, DIV, EXP, LINEAR, LOG, MUL, NEG, POW, POW_VALUE, RELU, SIGMOID, SUB, SUM,
-    TANH, Value, _power, linear, sum_of,
+    ADD,
+    CONST,
+    DIV,
+    EXP,
+    LINEAR,
+    LOG,
+    MUL,
+    NEG,
+    POW,
+    POW_VALUE,
+    RELU,
+    SIGMOID,
+    SUB,
+    SUM,
+    TANH,
+    Value,
+    _power,
+    linear,
+    sum_of,
 )
+from .walk import topological_order
 
 #: Statements per generated function: big graphs are split into several.
 CHUNK = 30000

@@ -21,6 +21,9 @@ from typing import Any, Iterable, Sequence
 
 from . import rules
 from .recording import is_recording
+from .walk import NARY as _NARY
+from .walk import backward as _backward
+from .walk import topological_order
 
 
 class Op:
@@ -51,7 +54,6 @@ RELU = Op("relu", rules.relu)
 LINEAR = Op("linear", rules.linear)  # Σ wᵢ·xᵢ + b, the net input z
 SUM = Op("sum", rules.total)
 CONST = Op("const", None)  # a plain number mixed into an expression
-_NARY = object()  # a node's _b when its parents (three or more) are a tuple in _a
 
 
 def _as_float(data: Any) -> float:
@@ -259,14 +261,10 @@ class Value:
         Leaves accumulate across calls (call ``zero_grad()`` between steps);
         interior nodes show the latest pass.
         """
-        from .backprop import backward
-
-        backward(self, seed)
+        _backward(self, seed)
 
     def zero_grad(self) -> None:
         """Set ``grad`` to 0.0 on this node and every node it depends on."""
-        from .backprop import topological_order
-
         for node in topological_order(self):
             node.grad = 0.0
 
