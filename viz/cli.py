@@ -562,7 +562,7 @@ def cmd_train(args: argparse.Namespace, out: Callable[[str], None], st: Style) -
                     f"{fmt(last, args.digits)} at the start of epoch {n} (before its "
                     f"update), " + after_text)
         if after is not None and first:
-            text += f" ({after / first:.3g} of the start)"
+            text += f" ({100 * after / first:.3g}% of the start)"
         out("")
         for line in textwrap.wrap(text, WIDTH, break_on_hyphens=False):
             out(line)
