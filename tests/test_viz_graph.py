@@ -229,7 +229,11 @@ def test_number_format():
     assert fmt(1.0, 4) == "1"
     assert fmt(-0.0, 4) == "0"
     assert fmt(1e-7, 3) == "1e-7"
-    assert fmt(-123456.0, 3) == "-1.23e5"
+    assert fmt(-123456.0, 3) == "-123456"  # whole numbers print whole, as in the derivations
+    assert fmt(-123456.7, 3) == "-123457"
+    assert fmt(0.014996, 4) == "0.01500"  # rounding's trailing zeros are kept: the digits meant
+    assert fmt(3.5e12, 2) == "3500000000000"
+    assert fmt(2.5e-9, 2) == "2.5e-9"
     assert fmt(float("nan"), 4) == "nan"
     assert fmt(float("-inf"), 4) == "-inf"
     assert fmt(2.0 / 3.0, 8) == "0.66666667"

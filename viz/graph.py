@@ -34,8 +34,20 @@ from autograd import Value, topological_order
 
 from . import style
 from .graphbase import (
-    FORMATS, RANKDIRS, ComputationGraph, _cluster_attrs, _clusters, _digraph, _edge_attrs,
-    _edge_label_attrs, _highlighted, _kinds, _legend, _op_node, _short_name, _value_node,
+    FORMATS,
+    RANKDIRS,
+    ComputationGraph,
+    _cluster_attrs,
+    _clusters,
+    _digraph,
+    _edge_attrs,
+    _edge_label_attrs,
+    _highlighted,
+    _kinds,
+    _legend,
+    _op_node,
+    _short_name,
+    _value_node,
 )
 from .neurons import _draw_neurons, _neuron_names
 

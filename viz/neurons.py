@@ -15,10 +15,17 @@ from autograd import Value
 
 from . import style
 from .graphbase import (
-    ComputationGraph, _cluster_attrs, _clusters, _digraph, _edge_attrs, _highlighted, _kinds,
-    _legend_node, _short_name, _value_node,
+    ComputationGraph,
+    _cluster_attrs,
+    _clusters,
+    _digraph,
+    _edge_attrs,
+    _highlighted,
+    _kinds,
+    _legend_node,
+    _short_name,
+    _value_node,
 )
-
 
 # --- the neuron view ------------------------------------------------------------
 #

@@ -9,7 +9,7 @@ tells parameters, inputs, constants and the output apart.
 
 from __future__ import annotations
 
-import math
+from . import numbers
 
 FONT = "Helvetica"  # a list ("Helvetica,Arial") makes graphviz-pure measure text in Times
 
@@ -89,18 +89,10 @@ def fmt_range(lowest: float, highest: float, digits: int) -> str:
 
 
 def fmt(x: float, digits: int) -> str:
-    """``x`` with ``digits`` significant digits, the same text on every machine.
-
-    Python's ``g`` format (correctly rounded, trailing zeros dropped) with a
-    plain exponent: 0.08216, 1e-7, -3.5e12; -0.0 shows as 0; nan, inf, -inf.
-    """
-    if math.isnan(x):
-        return "nan"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
+    """``numbers.fmt`` with a plain exponent (1e-7, not 1e-07) and -0.0 as 0."""
     if x == 0.0:
         return "0"
-    text = format(x, f".{digits}g")
+    text = numbers.fmt(x, digits)
     if "e" in text:
         mantissa, exponent = text.split("e")
         text = f"{mantissa}e{int(exponent)}"
