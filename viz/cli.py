@@ -320,17 +320,26 @@ def summary(verdicts: Sequence[Any]) -> str:
 
 
 def epoch_table(example: Any, digits: int) -> list[str]:
-    """The forward values at the start of each epoch the file has expectations for."""
+    """The forward values at the start of each epoch the file has expectations for,
+    at the decimals its hand values show."""
     records = worked.train(example)
     names: list[str] = []
     for _, expected in example.expect_epochs:
         for k in expected:
             if k not in names:
                 names.append(k)
+    # each column at the decimals the file's hand values show (the document's own log format)
+    places = {k: max(checker.decimals(hand.text) for _, expected in example.expect_epochs
+                     for name, hand in expected.items() if name == k) for k in names}
+
+    def cell(value: float, k: str) -> str:
+        d = places[k]
+        return f"{value:.{d}f}" if 0 < d <= 12 and abs(value) < 1e6 else fmt(value, digits)
+
     rows = []
     for epoch, _ in example.expect_epochs:
         rec = records[epoch] if 0 <= epoch < len(records) else {}
-        rows.append([str(epoch)] + [fmt(rec[k], digits) if k in rec else "-" for k in names])
+        rows.append([str(epoch)] + [cell(rec[k], k) if k in rec else "-" for k in names])
     return tables.table(["epoch"] + names, rows, align="r" * (len(names) + 1))
 
 
