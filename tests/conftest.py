@@ -1,4 +1,4 @@
-"""Hypothesis profiles for the whole test suite.
+"""Hypothesis profiles for the whole test suite, and the browser fixtures of support.fixtures.
 
 - ``default`` (CI): 100 examples per property (some tests take a fraction or
   a multiple, see ``strategies.scaled``), derandomized, so every run draws the
@@ -10,6 +10,7 @@
 import os
 
 from hypothesis import HealthCheck, settings
+from support.fixtures import chromium, chromium_page, svg_in_browser  # noqa: F401 (headless Chromium)
 
 settings.register_profile(
     "default",
