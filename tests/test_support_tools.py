@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from support import (
+    external_urls,
     json_validate,
     katex_assert_renders,
     katex_html,
@@ -42,8 +43,14 @@ def test_require_skips_with_the_reason_when_a_tool_is_missing(monkeypatch):
 
 def test_require_fails_instead_under_chainrule_require_tools(monkeypatch):
     monkeypatch.setenv("CHAINRULE_REQUIRE_TOOLS", "1")
-    with pytest.raises(pytest.fail.Exception, match="the widget test needs it: no `chainrule-no-such-tool`"):
+    try:
         require("chainrule-no-such-tool", "the widget test needs it")
+    except pytest.skip.Exception:
+        pytest.fail("require() skipped under CHAINRULE_REQUIRE_TOOLS=1")
+    except pytest.fail.Exception as failure:
+        assert "the widget test needs it: no `chainrule-no-such-tool`" in str(failure)
+    else:
+        pytest.fail("require() let a missing tool through")
 
 
 def test_require_lets_a_present_tool_through(monkeypatch):
@@ -147,7 +154,8 @@ def test_markdown_math_finds_inline_and_display_math_only():
         (r"\delta_{o1} = -0.1385", False),
         (r"\frac{\partial L}{\partial w_{5}} = \delta_{o1} \cdot a_{h1}", True),
     ]
-    assert markdown_math("no math, $ 5 $ and a$b") == []
+    # not math: spaces inside the dollars, digits next to them (pandoc's rule)
+    assert markdown_math("no math: $ 5 $ and a$b, from $5 to$6") == []
 
 
 # --- pdflatex -----------------------------------------------------------------
@@ -235,6 +243,23 @@ def test_chromium_opens_a_file_and_a_data_url_is_local(chromium_page, tmp_path):
     assert visit.external == []
 
 
+def test_external_urls_finds_every_kind_of_reference():
+    page = """<!doctype html><html><head>
+<link rel="stylesheet" href="https://cdn.example/katex.css">
+<style>@import "//fonts.example/f.css"; .a { background: url('http://img.example/a.png') }</style>
+<script src="app.js"></script></head><body>
+<a href="https://github.com/x">repo</a> <a href="#top">top</a>
+<img srcset="local.png 1x, https://img.example/b.png 2x" src="data:image/png;base64,AAAA">
+<div style="background-image: url(HTTP://img.example/c.png)"></div>
+<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">
+<image xlink:href="file:///tmp/d.png"/></svg></body></html>"""
+    assert external_urls(page) == [
+        "https://cdn.example/katex.css", "//fonts.example/f.css", "http://img.example/a.png",
+        "https://github.com/x", "https://img.example/b.png", "HTTP://img.example/c.png",
+    ]
+    assert external_urls(BUTTON_PAGE) == []
+
+
 SVG = """<svg xmlns="http://www.w3.org/2000/svg" width="300" height="100" viewBox="0 0 300 100">
 <text x="10" y="30" font-size="20">w1</text><text x="15" y="35" font-size="20">w2</text>
 <text x="200" y="80" font-size="20">loss</text></svg>"""
@@ -299,6 +324,12 @@ def test_a_failing_notebook_cell_fails_the_run():
 
     with pytest.raises(CellExecutionError, match="ZeroDivisionError"):
         run_notebook(make_notebook("1 / 0"))
+
+
+def test_the_kernel_is_gone_when_the_run_ends():
+    notebook = run_notebook(make_notebook("import os; print(os.getpid())"))
+    pid = int(notebook.cells[0].outputs[0]["text"])
+    assert not Path(f"/proc/{pid}").exists(), f"kernel {pid} still running"
 
 
 def test_a_notebook_file_runs_in_its_folder(tmp_path):

@@ -8,6 +8,7 @@ the tool is absent, or fails under ``CHAINRULE_REQUIRE_TOOLS=1`` (as in CI):
 - pdflatex and poppler: ``pdflatex_compile``, ``pdf_text``, ``pdf_pages_png``;
 - headless Chromium: fixtures ``chromium_page``, ``svg_in_browser`` (support.fixtures),
   ``screenshot``, ``text_boxes``, ``overlapping_texts``;
+- no tool: ``external_urls`` (the http(s) URLs a page's markup names);
 - jsonschema: ``json_validate``;
 - Jupyter: ``make_notebook``, ``run_notebook``, ``rich_outputs``.
 
