@@ -121,20 +121,23 @@ def test_a_layout_past_the_time_limit_is_stopped(capsys, tmp_path, monkeypatch):
     pid_file = tmp_path / "pid"
     fake_backend(tmp_path, monkeypatch, f"""
         import os, time
-        open({str(pid_file)!r}, "w").write(str(os.getpid()))
+        with open({str(pid_file)!r} + ".new", "w") as f:
+            f.write(str(os.getpid()))
+        os.replace({str(pid_file)!r} + ".new", {str(pid_file)!r})
         time.sleep(20)  # far past the limit below; an unbounded render fails, not hangs
     """)
-    monkeypatch.setenv(cli.RENDER_TIMEOUT_VAR, "0.5")
+    monkeypatch.setenv(cli.RENDER_TIMEOUT_VAR, "2")
     monkeypatch.chdir(tmp_path)
     code, out, err = run_cli(capsys, "draw", "seed001", "-o", "g.svg")
     one_line_error(code, out, err, "cannot write the graph (-o g.svg): ",
-                   "dot took longer than the 0.5 s limit to lay out the graph of 51 nodes",
+                   "dot took longer than the 2 s limit to lay out the graph of 51 nodes",
                    "-o seed001_2-2-1_shared_bias.dot", cli.RENDER_TIMEOUT_VAR)
     assert not (tmp_path / "g.svg").exists()
-    with pytest.raises(ProcessLookupError):  # killed and reaped, not left running
-        os.kill(int(pid_file.read_text()), 0)
+    if pid_file.exists():  # it started (on a slow machine it may be killed before that)
+        with pytest.raises(ProcessLookupError):  # killed and reaped, not left running
+            os.kill(int(pid_file.read_text()), 0)
     code, out, err = run_cli(capsys, "run", "seed001", "-o", "figs")
-    one_line_error(code, out, err, "took longer than the 0.5 s limit", "--no-graphs")
+    one_line_error(code, out, err, "took longer than the 2 s limit", "--no-graphs")
 
 
 @pytest.mark.skipif(os.name != "posix", reason="RLIMIT_AS is POSIX")
