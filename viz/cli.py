@@ -8,29 +8,49 @@ with one chain highlighted), ``train`` (many steps with a log) and
 output that cannot be written, is one line on stderr naming what and where,
 with exit status 2, never a traceback; output paths are checked before the
 work.
+
+A file is data from anyone: its text is printed with control characters
+made visible (``viz.safe``), no output goes through a symbolic link, and a
+graph is laid out only within a node, time and memory limit.  A closed
+stdout (``| head``) ends the command without a word.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import io
+import math
 import os
-import shutil
 import sys
 import textwrap
 from pathlib import Path
 from typing import Any, Callable, Sequence, TextIO
 
+from autograd import topological_order
+
 from . import check as checker
 from . import derive as derive_mod
+from . import safe
 from . import table as tables
 from . import worked
 from .derive import fmt
+from .render import RenderMemoryError, RenderTimeout
+from .safe import visible
 from .worked import WorkedExampleError
 
 EXIT_OK, EXIT_WRONG, EXIT_BAD = 0, 1, 2
+EXIT_PIPE = 128 + 13  # stdout closed early (`| head`): as a tool stopped by SIGPIPE
 WIDTH = 80
 DEFAULT_OUT = "chainrule-out"
+
+# Bounds on laying out a graph.  The largest bundled example draws 126 nodes.  Layout
+# time depends on the shape more than the size: a plain chain of 6,000 nodes took `dot` 9
+# seconds, but a chain whose every node also uses one leaf took it 13 s at 300 nodes,
+# 39 s at 400 (and 2 GB and more past that), so the time and memory limits stay too.
+DEFAULT_MAX_NODES = 300  # values + operations; --max-nodes raises it
+RENDER_TIMEOUT_VAR, DEFAULT_RENDER_TIMEOUT = "CHAINRULE_RENDER_TIMEOUT", 60.0  # seconds
+RENDER_MEMORY_VAR, DEFAULT_RENDER_MEMORY = "CHAINRULE_RENDER_MEMORY", 2048  # MB
 
 
 class UsageError(Exception):
@@ -58,6 +78,7 @@ class Style:
         return cls(bool(isatty and isatty()))
 
     def __call__(self, kind: str, text: str) -> str:
+        text = visible(text)  # a file's own codes are shown, never obeyed
         if not self.enabled or not text:
             return text
         return f"\033[{self.CODES[kind]}m{text}\033[0m"
@@ -154,6 +175,7 @@ def shown(path: Path) -> str:
 def header(st: "Style", title: str, note: str | None) -> list[str]:
     """The title line, with the note on where the file came from after it (or
     on a line of its own when both do not fit in 80 columns)."""
+    title = visible(title)
     if note is None:
         return [st("bold", title)]
     if len(title) + len(note) + 4 <= WIDTH:
@@ -183,7 +205,11 @@ def _nearest_existing(path: Path) -> Path:
 
 
 def check_file_target(path: Path, what: str, given: str, source: Path | None = None) -> None:
-    """Fail before any work when ``path`` cannot be written as a file."""
+    """Fail before any work when ``path`` cannot be written as a file (a symbolic
+    link, existing or dangling, is never written through)."""
+    why = safe.refusal(path)
+    if why is not None:
+        raise cannot_write(what, given, why)
     if path.is_dir():
         raise cannot_write(what, given, f"{path} is a folder, not a file")
     parent = path.parent
@@ -206,7 +232,14 @@ def check_file_target(path: Path, what: str, given: str, source: Path | None = N
 
 
 def check_folder_target(folder: Path, what: str, given: str) -> None:
-    """Fail before any work when ``folder`` cannot be (made and) written into."""
+    """Fail before any work when ``folder`` cannot be (made and) written into.
+
+    The folder may be a symbolic link to a folder (the user's own way to it);
+    a link to nothing is refused, as are links among the files written in it.
+    """
+    if folder.is_symlink() and not folder.exists():
+        raise cannot_write(what, given, f"{folder} is a symbolic link to "
+                           f"{os.readlink(folder)}, which does not exist")
     if folder.exists() and not folder.is_dir():
         raise cannot_write(what, given, f"{folder} is a file, not a folder")
     above = _nearest_existing(folder)
@@ -264,7 +297,7 @@ def report(example: Any, path: Path, out: Callable[[str], None], st: Style, digi
     out(st("bold", "━━ " + example.title))
     out(st("dim", "   " + shown(path)))
     if example.source:
-        for line in textwrap.wrap(example.source, WIDTH - 3, break_on_hyphens=False):
+        for line in textwrap.wrap(visible(example.source), WIDTH - 3, break_on_hyphens=False):
             out(st("dim", "   " + line))
     values = _build(example)
     data = {name: v.data for name, v in values.items()}
@@ -361,6 +394,12 @@ def cmd_run(args: argparse.Namespace, out: Callable[[str], None], st: Style) -> 
         if not args.output:
             raise cannot_write("the graphs", given, "the folder name is empty")
         check_folder_target(outdir, "the graphs", given)
+        for path in files:
+            target = outdir / f"{path.stem}.svg"
+            why = safe.refusal(target)
+            if why is not None:
+                raise cannot_write(f"the graph {target}", given, why)
+        limits = render_limits()
     status = EXIT_OK
     totals: list[tuple[str, str]] = []
     for k, path in enumerate(files):
@@ -371,25 +410,22 @@ def cmd_run(args: argparse.Namespace, out: Callable[[str], None], st: Style) -> 
             example = _load(path)
             verdicts = report(example, path, out, st, args.digits)
         except WorkedExampleError as e:
-            print(_one_line(e), file=sys.stderr)
+            complain(e)
             status = EXIT_BAD
             continue
-        totals.append((path.stem, summary(verdicts)))
+        totals.append((visible(path.stem), summary(verdicts)))
         if outdir is not None:
             target = outdir / f"{path.stem}.svg"
-            try:
+            try:  # the graph only: a failed write to stdout is no failed graph
                 outdir.mkdir(parents=True, exist_ok=True)
-                values = _build(example)
-                _draw(example, values, None).save(target)
-                out("")
-                out(f"Graph: {target}")
-            except OSError as e:
-                print(_one_line(cannot_write(f"the graph {target}", given, e)), file=sys.stderr)
+                write_graph(example, _build(example), None, target, args.max_nodes, limits,
+                            "skip the graphs (--no-graphs)")
+            except GraphError as e:
+                complain(cannot_write(f"the graph {target}", given, str(e)))
                 status = EXIT_BAD
-            except (ValueError, RuntimeError) as e:
-                print(_one_line(cannot_write(f"the graph {target}", given, _one_line(e))),
-                      file=sys.stderr)
-                status = EXIT_BAD
+                continue
+            out("")
+            out(f"Graph: {visible(str(target))}")
     if len(totals) > 1:
         out("")
         out("")
@@ -407,7 +443,7 @@ def cmd_check(args: argparse.Namespace, out: Callable[[str], None], st: Style) -
     verdicts = checker.check(example)
     if args.json:  # stdout stays pure JSON: the note goes to stderr
         if note is not None:
-            print(f"({note})", file=sys.stderr)
+            complain(f"({note})")
         out(checker.to_json(verdicts))
     else:
         for line in header(st, example.title, note):
@@ -443,6 +479,64 @@ def _draw(example: Any, values: dict, wrt: str | None) -> Any:
     return draw(root, highlight=highlight, params=params, max_nodes=None)
 
 
+class GraphError(Exception):
+    """A graph that was not written: the reason, for ``cannot_write``."""
+
+
+def render_limits() -> tuple[float, int]:
+    """The layout's limits: seconds, and bytes of memory (defaults, or the environment's)."""
+
+    def read(var: str, default: float, unit: str) -> float:
+        text = os.environ.get(var, "").strip()
+        if not text:
+            return default
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and value > 0):
+            raise UsageError(f"{var}={text}: expected a positive number of {unit}")
+        return value
+
+    seconds = read(RENDER_TIMEOUT_VAR, DEFAULT_RENDER_TIMEOUT, "seconds")
+    return seconds, int(read(RENDER_MEMORY_VAR, DEFAULT_RENDER_MEMORY, "megabytes") * 2**20)
+
+
+def write_graph(example: Any, values: dict, wrt: str | None, target: Path, max_nodes: int,
+                limits: tuple[float, int], instead: str) -> Any:
+    """Draw the graph, lay it out in the format ``target``'s extension names, write it.
+
+    The layout is bounded: at most ``max_nodes`` nodes (values + operations;
+    DOT text needs no layout), then the time and memory ``limits``.  Every
+    failure is a ``GraphError`` whose reason ends in what to do: ``instead``,
+    or raise the limit.
+    """
+    fmt = target.suffix.lower().lstrip(".")
+    order = topological_order(_root(example, values))
+    size = len(order) + sum(1 for v in order if v.parents)
+    if fmt not in ("dot", "gv") and size > max_nodes:
+        raise GraphError(f"the graph has {size} nodes ({len(order)} values, {size - len(order)} "
+                         f"operations), more than --max-nodes {max_nodes}, and its layout could "
+                         f"take minutes: {instead}, or raise the limit (--max-nodes {size})")
+    seconds, memory = limits
+    try:
+        graph = _draw(example, values, wrt)
+        data = graph.pipe(fmt, timeout=seconds, memory_limit=memory)
+    except RenderTimeout as e:
+        raise GraphError(f"{_one_line(e)} of {size} nodes: {instead}, or allow more time "
+                         f"({RENDER_TIMEOUT_VAR}=SECONDS)") from None
+    except RenderMemoryError as e:
+        raise GraphError(f"{_one_line(e)}: {instead}, or allow more memory "
+                         f"({RENDER_MEMORY_VAR}=MB)") from None
+    except (ValueError, RuntimeError) as e:  # RenderError is a RuntimeError
+        raise GraphError(_one_line(e)) from None
+    try:
+        safe.write_file(target, data)
+    except OSError as e:
+        raise GraphError(_reason(e)) from None
+    return graph
+
+
 def _graph_target(output: str | None, path: Path) -> tuple[Path, str]:
     """The file ``draw`` writes and how to name it in an error; checked before drawing."""
     from .graph import FORMATS
@@ -470,20 +564,20 @@ def _graph_target(output: str | None, path: Path) -> tuple[Path, str]:
 def cmd_draw(args: argparse.Namespace, out: Callable[[str], None], st: Style) -> int:
     path, note = locate(args.file)
     target, given = _graph_target(args.output, path)
+    limits = render_limits()
     example = _load(path)
     values = _build(example)
-    graph = _draw(example, values, args.wrt)
     try:
-        graph.save(target)
-    except OSError as e:
-        raise cannot_write("the graph", given, e) from None
-    except (ValueError, RuntimeError) as e:
-        raise cannot_write("the graph", given, _one_line(e)) from None
+        graph = write_graph(example, values, args.wrt, target, args.max_nodes, limits,
+                            f"write the DOT text, which needs no layout (-o {path.stem}.dot)")
+    except GraphError as e:
+        raise cannot_write("the graph", given, str(e)) from None
     what = f", every path from {_root(example, values).name} down to {args.wrt} in red" \
         if args.wrt else ""
     if note is not None:
         out(st("dim", f"({note})"))
-    out(f"wrote {target} ({graph.values} values, {graph.operations} operations{what})")
+    out(f"wrote {visible(str(target))} ({graph.values} values, {graph.operations} "
+        f"operations{what})")
     return EXIT_OK
 
 
@@ -544,7 +638,7 @@ def cmd_train(args: argparse.Namespace, out: Callable[[str], None], st: Style) -
                                     for k in names]
             line = "  " + "  ".join(c.rjust(w) for c, w in zip(cells, widths))
             if bar is not None:
-                bar.write(line, file=sys.stdout)
+                bar.write(visible(line), file=sys.stdout)
             else:
                 out(line)
         if bar is not None:
@@ -578,15 +672,16 @@ def cmd_train(args: argparse.Namespace, out: Callable[[str], None], st: Style) -
 
     if args.log:
         keys = sorted({k for r in rows for k in r}, key=lambda k: (k != example.loss, k))
+        text = io.StringIO(newline="")
+        w = csv.writer(text)
+        w.writerow(["epoch"] + keys)
+        for epoch, r in enumerate(rows):
+            w.writerow([epoch] + [repr(r[k]) if k in r else "" for k in keys])
         try:
-            with open(args.log, "w", newline="", encoding="utf-8") as f:
-                w = csv.writer(f)
-                w.writerow(["epoch"] + keys)
-                for epoch, r in enumerate(rows):
-                    w.writerow([epoch] + [repr(r[k]) if k in r else "" for k in keys])
+            safe.write_file(args.log, text.getvalue().encode("utf-8"))
         except OSError as e:
             raise cannot_write("the log", log_given, e) from None
-        out(f"wrote {args.log} ({len(rows)} epochs, every value at the start of each)")
+        out(f"wrote {visible(args.log)} ({len(rows)} epochs, every value at the start of each)")
 
     if example.expect_epochs:
         heading(out, st, "Check of the document's training log ([[expect.epochs]]): "
@@ -621,23 +716,26 @@ def cmd_examples(args: argparse.Namespace, out: Callable[[str], None], st: Style
         if dest.is_dir():
             dest = dest / src.name
         given = f"DEST {args.dest}" if args.dest else str(dest)
+        check_file_target(dest, what, given)  # a link, even to nothing, is refused here
         if dest.exists() and not args.force:
             raise UsageError(f"{dest}: already exists (choose another DEST, or --force)")
-        check_file_target(dest, what, given)
         try:
-            shutil.copyfile(src, dest)
+            safe.write_file(dest, src.read_bytes(), overwrite=args.force)
+        except FileExistsError:  # made meanwhile
+            raise UsageError(f"{dest}: already exists (choose another DEST, or --force)") from None
         except OSError as e:
             raise cannot_write(what, given, e) from None
-        out(f"wrote {dest}: edit its numbers, then `chainrule check {dest}`")
+        shown_dest = visible(str(dest))
+        out(f"wrote {shown_dest}: edit its numbers, then `chainrule check {shown_dest}`")
         return EXIT_OK
     files = bundled_files()
     w = max((len(f.stem) for f in files), default=0)
     out(st("bold", f"{len(files)} bundled worked examples") + st("dim", f" ({bundled_dir()})"))
     for f in files:
         try:
-            title = _load(f).title
+            title = visible(_load(f).title)
         except WorkedExampleError as e:
-            title = f"(unreadable: {_one_line(e)})"
+            title = f"(unreadable: {visible(_one_line(e))})"
         lines = textwrap.wrap(title, max(20, WIDTH - w - 4)) or [""]
         out(f"  {f.stem:<{w}}  {lines[0]}")
         for more in lines[1:]:
@@ -670,7 +768,16 @@ exit status:
   1  `check` only: at least one hand number is wrong
   2  bad input (a file, a key, an expression, an option) or output that
      could not be written; the reason is one line on stderr
+  141  stdout was closed before the end (`chainrule run | head`): the
+     command stops without a word
 """
+
+LAYOUT_NOTE = (
+    "A graph is laid out (SVG, PNG, PDF) only up to --max-nodes nodes, within\n"
+    f"{DEFAULT_RENDER_TIMEOUT:g} s and {DEFAULT_RENDER_MEMORY} MB of memory; "
+    f"{RENDER_TIMEOUT_VAR} (seconds)\nand {RENDER_MEMORY_VAR} (MB) allow more.  "
+    "No output is written through\na symbolic link."
+)
 
 EPILOGS = {
     "run": """\
@@ -680,7 +787,9 @@ examples:
   chainrule run seed000 --no-graphs
 
 run is a report: it exits 0 even when hand numbers are wrong (use `check` for
-an exit status), and 2 when a file is bad or a graph cannot be written.""",
+an exit status), and 2 when a file is bad or a graph cannot be written.
+
+""" + LAYOUT_NOTE,
     "check": """\
 examples:
   chainrule check mywork.toml
@@ -697,7 +806,9 @@ examples:
 examples:
   chainrule draw seed001 -o graph.svg
   chainrule draw seed001 -o b1.svg --wrt b1     both paths to b1 in red
-  chainrule draw mywork.toml -o graph.dot       DOT text, no renderer needed""",
+  chainrule draw mywork.toml -o graph.dot       DOT text, no renderer needed
+
+""" + LAYOUT_NOTE,
     "train": """\
 examples:
   chainrule train seed002                      the file's steps, 10 log lines
@@ -732,7 +843,7 @@ class Parser(argparse.ArgumentParser):
     """argparse with one-line usage errors (exit status 2)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_BAD, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+        self.exit(EXIT_BAD, visible(f"{self.prog}: {message} (see `{self.prog} --help`)") + "\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -757,6 +868,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default=DEFAULT_OUT, metavar="DIR",
                    help=f"folder for the SVG graphs (default: ./{DEFAULT_OUT})")
     p.add_argument("--no-graphs", action="store_true", help="write no graphs")
+    p.add_argument("--max-nodes", type=_positive, default=DEFAULT_MAX_NODES, metavar="N",
+                   help="draw no graph of more than N nodes, values and operations, whose "
+                        f"layout could take minutes (default {DEFAULT_MAX_NODES})")
     p.add_argument("--digits", type=_digits, default=4, metavar="N",
                    help="significant digits (default 4)")
     p.set_defaults(func=cmd_run)
@@ -783,6 +897,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="PATH",
                    help="the file to write; its extension gives the format (default: FILE's name .svg)")
     p.add_argument("--wrt", metavar="NAME", help="highlight every path from the loss down to NAME")
+    p.add_argument("--max-nodes", type=_positive, default=DEFAULT_MAX_NODES, metavar="N",
+                   help="lay out no graph of more than N nodes, values and operations "
+                        f"(default {DEFAULT_MAX_NODES}; DOT text has no limit)")
     p.set_defaults(func=cmd_draw)
 
     p = add("train", "many steps of gradient descent with a log")
@@ -815,8 +932,52 @@ def _one_line(e: BaseException) -> str:
     return " ".join(text.split())
 
 
+def complain(problem: BaseException | str) -> None:
+    """One line on stderr; whatever of a file it quotes is made visible."""
+    text = problem if isinstance(problem, str) else _one_line(problem)
+    print(visible(text), file=sys.stderr)
+
+
+def _ascii_fallback(stream: Any) -> None:
+    """A stream that cannot write every character (cp1252, ASCII) writes ∂ as d,
+    → as ->, and ? for the rest, instead of failing on the first one."""
+    if safe.is_utf(getattr(stream, "encoding", None)) or getattr(stream, "errors", "") != "strict":
+        return
+    try:
+        stream.reconfigure(errors=safe.ASCII_ERRORS)
+    except (AttributeError, ValueError, OSError):
+        pass
+
+
+def _stdout_closed() -> int:
+    """stdout was closed (`chainrule run | head -1`): stop without a word.  What is
+    still buffered goes nowhere, so the exit flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no file descriptor (a test's capture)
+        pass
+    return EXIT_PIPE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command; the exit status is returned (0, 1 or 2)."""
+    """Run the command; the exit status is returned (0, 1 or 2; 141 when stdout
+    was closed before the end, as for a tool stopped by SIGPIPE)."""
+    for stream in (sys.stdout, sys.stderr):
+        _ascii_fallback(stream)
+    try:
+        status = _run(argv)
+        sys.stdout.flush()  # a closed pipe shows here when the output fit in its buffer
+        return status
+    except BrokenPipeError:  # `chainrule run | head`
+        return _stdout_closed()
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -824,24 +985,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return e.code if isinstance(e.code, int) else EXIT_BAD
     st = Style.for_stream(sys.stdout, args.color)
 
-    def out(line: str = "") -> None:
-        print(line, file=sys.stdout)
+    def out(text: str = "") -> None:
+        # every line once more through visible(): nothing of a file steers the terminal
+        for line in text.split("\n"):
+            print(visible(line, keep_sgr=st.enabled), file=sys.stdout)
 
     try:
-        try:
-            return args.func(args, out, st)
-        except (UsageError, WorkedExampleError) as e:
-            print(_one_line(e), file=sys.stderr)
-            return EXIT_BAD
-        except BrokenPipeError:
-            raise
-        except OSError as e:
-            print(_one_line(e), file=sys.stderr)
-            return EXIT_BAD
-    except BrokenPipeError:  # `chainrule run | head`
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_OK
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        return args.func(args, out, st)
+    except BrokenPipeError:
+        raise
+    except (UsageError, WorkedExampleError, OSError) as e:
+        complain(e)
+        return EXIT_BAD

@@ -63,27 +63,32 @@ class ComputationGraph:
         return "o" + self.node_id(value)[1:]
 
     def pipe(
-        self, format: str = "svg", backend: str | None = None, timeout: float | None = None
+        self, format: str = "svg", backend: str | None = None, timeout: float | None = None,
+        memory_limit: int | None = None,
     ) -> bytes:
         """The rendered graph as bytes: 'svg', 'png', 'pdf' (system Graphviz only) or 'dot'.
 
         ``backend`` picks 'dot' or 'graphviz-pure' by name (default: the first
-        present); ``timeout`` bounds the layout time in seconds.
+        present); ``timeout`` bounds the layout time in seconds and
+        ``memory_limit`` the backend's memory in bytes (see ``viz.render``).
         """
         if format in ("dot", "gv"):
             return self.source.encode("utf-8")
         if format not in FORMATS:
             raise ValueError(f"unknown graph format {format!r}: choose one of svg, png, pdf, dot")
-        return render(self.source, format, backend=backend, timeout=timeout)
+        return render(self.source, format, backend=backend, timeout=timeout,
+                      memory_limit=memory_limit)
 
     def save(
-        self, path: str | Path, backend: str | None = None, timeout: float | None = None
+        self, path: str | Path, backend: str | None = None, timeout: float | None = None,
+        memory_limit: int | None = None,
     ) -> Path:
         """Write the graph to ``path``; the format comes from its extension.
 
         ``.dot``/``.gv`` write the DOT text (no backend needed); ``.svg``,
         ``.png`` and ``.pdf`` are rendered by the system ``dot`` or by
-        ``graphviz-pure`` (``backend=`` picks one by name).
+        ``graphviz-pure`` (``backend=`` picks one by name); ``timeout`` and
+        ``memory_limit`` as for ``pipe``.
         """
         path = Path(path)
         fmt = path.suffix.lower().lstrip(".")
@@ -92,7 +97,7 @@ class ComputationGraph:
                 f"cannot tell the format of {str(path)!r} from its extension: "
                 "use .svg, .png, .pdf or .dot"
             )
-        data = self.pipe(fmt, backend=backend, timeout=timeout)
+        data = self.pipe(fmt, backend=backend, timeout=timeout, memory_limit=memory_limit)
         path.write_bytes(data)
         return path
 

@@ -11,14 +11,27 @@ Two backends, tried in this order:
 A command is looked up on PATH and then in the running Python's scripts
 directory (where pip puts ``graphviz-pure`` even when a virtual environment
 is not activated).  The DOT text itself never needs a backend.
+
+The backend runs as a process of its own, so a layout can be bounded: a time
+limit (the process and anything it started are killed) and, on POSIX, a cap
+on its address space (``RLIMIT_AS``): some graphs of a few hundred nodes take
+``dot`` minutes and gigabytes.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 import sysconfig
 from dataclasses import dataclass
+from typing import Callable
+
+try:
+    import resource  # POSIX: the backend's memory cap
+except ImportError:  # pragma: no cover - Windows
+    resource = None  # type: ignore[assignment]
 
 #: backend name -> the output formats it can write
 BACKENDS: dict[str, tuple[str, ...]] = {
@@ -39,6 +52,14 @@ class RenderError(RuntimeError):
 
 class NoBackendError(RenderError):
     """Neither the system ``dot`` nor ``graphviz-pure`` could be found."""
+
+
+class RenderTimeout(RenderError):
+    """The layout took longer than the time allowed."""
+
+
+class RenderMemoryError(RenderError):
+    """The backend failed under its memory cap (killed, or saying it ran out of memory)."""
 
 
 @dataclass(frozen=True)
@@ -104,22 +125,73 @@ def find_backend(fmt: str | None = None, backend: str | None = None) -> Backend:
     )
 
 
-def render(source: str, fmt: str, backend: str | None = None, timeout: float | None = None) -> bytes:
-    """Lay out the DOT ``source`` and return it as ``fmt`` ('svg', 'png' or 'pdf') bytes."""
+def render(
+    source: str, fmt: str, backend: str | None = None, timeout: float | None = None,
+    memory_limit: int | None = None,
+) -> bytes:
+    """Lay out the DOT ``source`` and return it as ``fmt`` ('svg', 'png' or 'pdf') bytes.
+
+    ``timeout`` (seconds) and ``memory_limit`` (bytes of address space, where the
+    system can cap it) bound the layout: a graph the backend cannot lay out
+    within them raises ``RenderTimeout`` or ``RenderMemoryError``.
+    """
     chosen = find_backend(fmt, backend)
     try:
-        run = subprocess.run(
+        process = subprocess.Popen(
             [chosen.executable, f"-T{fmt}"],
-            input=source.encode("utf-8"),
-            capture_output=True,
-            timeout=timeout,
-            check=False,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            preexec_fn=_capped(memory_limit) if memory_limit is not None and os.name == "posix"
+            else None,
+            start_new_session=True,  # its own process group: a timeout ends all of it
         )
-    except subprocess.TimeoutExpired:
-        raise RenderError(f"{chosen.name} took longer than {timeout} s to lay out the graph") from None
     except OSError as error:
         raise RenderError(f"could not run {chosen.name} ({chosen.executable}): {error}") from None
-    if run.returncode != 0 or not run.stdout:
-        message = run.stderr.decode("utf-8", "replace").strip() or "no output"
-        raise RenderError(f"{chosen.name} failed (exit {run.returncode}): {message}")
-    return run.stdout
+    try:
+        out, err = process.communicate(source.encode("utf-8"), timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _stop(process)
+        raise RenderTimeout(
+            f"{chosen.name} took longer than the {timeout:g} s limit to lay out the graph"
+        ) from None
+    except BaseException:  # KeyboardInterrupt: no layout left running
+        _stop(process)
+        raise
+    if process.returncode != 0 or not out:
+        message = _last_line(err.decode("utf-8", "replace")) or "no output"
+        how = (f"killed by signal {-process.returncode}" if process.returncode < 0
+               else f"exit {process.returncode}")
+        if memory_limit is not None and (process.returncode < 0 or "memory" in message.lower()):
+            raise RenderMemoryError(f"{chosen.name} failed ({how}, with at most "
+                                    f"{memory_limit // 2**20} MB of memory): {message}")
+        raise RenderError(f"{chosen.name} failed ({how}): {message}")
+    return out
+
+
+def _last_line(text: str, width: int = 200) -> str:
+    """The backend's last line on stderr (its error, after any warnings), shortened."""
+    lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+    last = lines[-1] if lines else ""
+    return last if len(last) <= width else last[: width - 1] + "…"
+
+
+def _capped(memory_limit: int) -> Callable[[], None]:
+    """A function run in the child before the backend starts: caps its address space."""
+
+    def cap() -> None:
+        if resource is None:
+            return
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+        except (ValueError, OSError):  # a system that cannot cap it: the time limit only
+            pass
+
+    return cap
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Kill the backend and whatever it started, and reap it."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (OSError, AttributeError):  # gone already, or no process groups (Windows)
+        process.kill()
+    process.communicate()
