@@ -109,12 +109,14 @@ def seed002_log(epochs=1000):
 
 def check_json(capsys, name):
     code, out, err = run_cli(capsys, "check", name, "--json")
-    return code, json.loads(out), err
+    obj = json.loads(out)
+    assert obj["schema"] == "chainrule.report/1" and obj["command"] == "check"
+    return code, obj["data"]["verdicts"], obj["subtitle"]
 
 
 def test_check_seed000_flags_the_garbled_numbers(capsys):
     code, records, err = check_json(capsys, "seed000")
-    assert code == 1 and err == "(bundled: seed000_3-2-1_textbook.toml)\n"
+    assert code == 1 and err == ["bundled: seed000_3-2-1_textbook.toml"]
     by = {r["quantity"]: r for r in records}
     a4, a5 = sig(-0.7), sig(0.1)
     z6 = -0.3 * a4 - 0.2 * a5 + 0.1
@@ -443,7 +445,7 @@ def test_a_local_copy_wins_over_the_bundled_example(capsys, monkeypatch, tmp_pat
     monkeypatch.chdir(other)
     engine, err = engine_of(capsys, "seed001", "value z_out")
     assert close(engine, z_out(0.40))
-    assert err == f"(bundled: {SEED001_NAME})\n"
+    assert err == [f"bundled: {SEED001_NAME}"]
 
 
 @pytest.mark.parametrize("argv", [
@@ -459,8 +461,8 @@ def test_every_command_says_once_that_it_used_a_bundled_example(capsys, monkeypa
     assert (out + err).count(SEED001_NAME) == 1
     assert "bundled" in (out + err)
     if "--json" in argv:
-        json.loads(out)  # stdout stays pure JSON; the note is on stderr
-        assert SEED001_NAME in err
+        obj = json.loads(out)  # stdout stays pure JSON; the note is in its subtitle
+        assert obj["subtitle"] == [f"bundled: {SEED001_NAME}"] and err == ""
 
 
 # --- writing files: one line naming what and where, before the work -------------------------

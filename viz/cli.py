@@ -32,11 +32,16 @@ from autograd import topological_order
 from . import check as checker
 from . import derive as derive_mod
 from . import safe
-from . import table as tables
 from . import worked
 from .derive import fmt
 from .render import RenderMemoryError, RenderTimeout
 from .safe import visible
+from .report import FORMATS, Blank, Figure, Part, Report
+from .report import write as write_report
+from .views.check import check_report
+from .views.explain import explain_report
+from .views.run import run_report, totals_report
+from .views.train import train_report
 from .worked import WorkedExampleError
 
 EXIT_OK, EXIT_WRONG, EXIT_BAD = 0, 1, 2
@@ -286,65 +291,6 @@ def _need_loss(example: Any, what: str) -> None:
                          f"is nothing to {what}")
 
 
-def heading(out: Callable[[str], None], st: Style, text: str) -> None:
-    out("")
-    out(st("bold", text))
-
-
-def report(example: Any, path: Path, out: Callable[[str], None], st: Style, digits: int) -> Any:
-    """Forward values, loss, gradients and the update table, as the documents
-    print them; returns the check's verdicts (printed last)."""
-    out(st("bold", "━━ " + example.title))
-    out(st("dim", "   " + shown(path)))
-    if example.source:
-        for line in textwrap.wrap(visible(example.source), WIDTH - 3, break_on_hyphens=False):
-            out(st("dim", "   " + line))
-    values = _build(example)
-    data = {name: v.data for name, v in values.items()}
-
-    out("")
-    for line in tables.assignments("Inputs", {k: data[k] for k in example.inputs}, digits):
-        out(line)
-    for line in tables.assignments("Parameters", {k: data[k] for k in example.params}, digits):
-        out(line)
-    if example.nodes:
-        heading(out, st, "Forward pass")
-        for line in tables.forward_table(example.nodes, data, digits):
-            out(line)
-    if example.loss is not None:
-        loss = example.loss
-        out("")
-        out(f"Loss: {loss} = {fmt(data[loss], digits)}")
-        grads = {k: values[k].grad for k in example.params}
-        if grads and example.lr is None:
-            heading(out, st, "Gradients")
-            for line in tables.gradient_table(loss, grads, digits):
-                out(line)
-            out("  (no [train] lr in the file, so no update step)")
-        elif grads:
-            heading(out, st, "Gradients")
-            for line in tables.gradient_table(loss, grads, digits):
-                out(line)
-            new = worked.step(example, values)
-            heading(out, st, f"Update with lr = {fmt(example.lr, digits)}: "
-                    f"new = old − {fmt(example.lr, digits)} · gradient")
-            for line in tables.update_table({k: data[k] for k in example.params}, grads,
-                                            new, digits):
-                out(line)
-        if example.steps and example.steps > 1 and example.expect_epochs:
-            heading(out, st, f"Training log ({example.steps} steps; the epochs the "
-                    "document prints)")
-            for line in epoch_table(example, digits):
-                out(line)
-    verdicts = checker.check(example)
-    heading(out, st, "Check against the hand values")
-    if verdicts:
-        out(checker.render_table(verdicts, color=st.enabled, width=WIDTH))
-    else:
-        out("  (the file expects no numbers)")
-    return verdicts
-
-
 def summary(verdicts: Sequence[Any]) -> str:
     c = checker.summary(list(verdicts))
     n = c["total"]
@@ -352,28 +298,18 @@ def summary(verdicts: Sequence[Any]) -> str:
             f"{c['close']} close, {c['wrong']} wrong")
 
 
-def epoch_table(example: Any, digits: int) -> list[str]:
-    """The forward values at the start of each epoch the file has expectations for,
-    at the decimals its hand values show."""
-    records = worked.train(example)
-    names: list[str] = []
-    for _, expected in example.expect_epochs:
-        for k in expected:
-            if k not in names:
-                names.append(k)
-    # each column at the decimals the file's hand values show (the document's own log format)
-    places = {k: max(checker.decimals(hand.text) for _, expected in example.expect_epochs
-                     for name, hand in expected.items() if name == k) for k in names}
-
-    def cell(value: float, k: str) -> str:
-        d = places[k]
-        return f"{value:.{d}f}" if 0 < d <= 12 and abs(value) < 1e6 else fmt(value, digits)
-
-    rows = []
-    for epoch, _ in example.expect_epochs:
-        rec = records[epoch] if 0 <= epoch < len(records) else {}
-        rows.append([str(epoch)] + [cell(rec[k], k) if k in rec else "-" for k in names])
-    return tables.table(["epoch"] + names, rows, align="r" * (len(names) + 1))
+def emit(report: Report, args: argparse.Namespace, out: Callable[[str], None],
+         st: Style) -> None:
+    """The report in the format asked for (``--format``), to standard output."""
+    fmt_name = getattr(args, "format", "text") or "text"
+    if fmt_name == "text":
+        text = report.to_text(color=st.enabled)
+    elif fmt_name == "latex":
+        text = report.to_latex(standalone=getattr(args, "standalone", False))
+    else:
+        text = write_report(report, fmt_name)
+    for line in text.rstrip("\n").split("\n"):
+        out(line)
 
 
 # --- the subcommands ----------------------------------------------------------------
@@ -401,55 +337,61 @@ def cmd_run(args: argparse.Namespace, out: Callable[[str], None], st: Style) -> 
                 raise cannot_write(f"the graph {target}", given, why)
         limits = render_limits()
     status = EXIT_OK
-    totals: list[tuple[str, str]] = []
-    for k, path in enumerate(files):
-        if k:
-            out("")
-            out("")
+    parts: list[Report] = []
+    totals: list[tuple[str, str, bool]] = []
+    for path in files:
         try:
             example = _load(path)
-            verdicts = report(example, path, out, st, args.digits)
+            figure = None
+            if outdir is not None:
+                target = outdir / f"{path.stem}.svg"
+                try:
+                    outdir.mkdir(parents=True, exist_ok=True)
+                    _, svg = write_graph(example, _build(example), None, target,
+                                         args.max_nodes, limits,
+                                         "skip the graphs (--no-graphs)")
+                    figure = Figure(svg.decode("utf-8"), f"The computation graph of "
+                                    f"{example.title}", str(target))
+                except GraphError as e:
+                    complain(cannot_write(f"the graph {target}", given, str(e)))
+                    status = EXIT_BAD
+            part = run_report(example, shown(path), args.digits, figure)
         except WorkedExampleError as e:
             complain(e)
             status = EXIT_BAD
             continue
-        totals.append((visible(path.stem), summary(verdicts)))
-        if outdir is not None:
-            target = outdir / f"{path.stem}.svg"
-            try:  # the graph only: a failed write to stdout is no failed graph
-                outdir.mkdir(parents=True, exist_ok=True)
-                write_graph(example, _build(example), None, target, args.max_nodes, limits,
-                            "skip the graphs (--no-graphs)")
-            except GraphError as e:
-                complain(cannot_write(f"the graph {target}", given, str(e)))
-                status = EXIT_BAD
-                continue
-            out("")
-            out(f"Graph: {visible(str(target))}")
-    if len(totals) > 1:
-        out("")
-        out("")
-        out(st("bold", f"━━ {len(totals)} worked examples"))
-        w = max(len(n) for n, _ in totals)
-        for name, line in totals:
-            out(st.verdicts(f"  {name:<{w}}  {line}") if " 0 wrong" not in line
-                else f"  {name:<{w}}  {line}")
+        parts.append(part)
+        c = part.data["summary"]
+        totals.append((path.stem, _counts_line(c), c["wrong"] > 0))
+    if not parts:
+        return status
+    if len(parts) == 1:
+        emit(parts[0], args, out, st)
+        return status
+    whole = Report("run", "", header="none")
+    for k, part in enumerate(parts):
+        if k:
+            whole.add(Blank(), Blank())
+        whole.add(Part(part))
+    whole.add(Blank(), Blank(), Part(totals_report(totals)))
+    whole.data = {"examples": [p.data for p in parts]}
+    emit(whole, args, out, st)
     return status
+
+
+def _counts_line(c: dict) -> str:
+    n = c["total"]
+    return (f"{n} number{'s' if n != 1 else ''}: {c['exact']} exact, "
+            f"{c['close']} close, {c['wrong']} wrong")
 
 
 def cmd_check(args: argparse.Namespace, out: Callable[[str], None], st: Style) -> int:
     path, note = locate(args.file)
     example = _load(path)
     verdicts = checker.check(example)
-    if args.json:  # stdout stays pure JSON: the note goes to stderr
-        if note is not None:
-            complain(f"({note})")
-        out(checker.to_json(verdicts))
-    else:
-        for line in header(st, example.title, note):
-            out(line)
-        out(checker.render_table(verdicts, color=st.enabled, width=WIDTH)
-            if verdicts else "  (the file expects no numbers)")
+    if args.json:  # the old spelling of --format json
+        args.format = "json"
+    emit(check_report(example.title, note, verdicts), args, out, st)
     return EXIT_WRONG if any(v.verdict == "wrong" for v in verdicts) else EXIT_OK
 
 
@@ -462,11 +404,8 @@ def cmd_explain(args: argparse.Namespace, out: Callable[[str], None], st: Style)
     d = derive_mod.derive(values[example.loss], target, max_paths=args.max_paths)
     points = derive_mod.hand_points(d, example.expect_grads, example.expect_deltas,
                                     example.rtol)
-    text = derive_mod.render(d, digits=args.digits, points=points, engine_grad=target.grad)
-    if note is not None:
-        out(st("dim", f"({note})"))
-        out("")
-    out(st.verdicts(text.rstrip("\n")))
+    emit(explain_report(d, note, args.digits, points, target.grad, title=example.title),
+         args, out, st)
     return EXIT_OK
 
 
@@ -503,7 +442,7 @@ def render_limits() -> tuple[float, int]:
 
 
 def write_graph(example: Any, values: dict, wrt: str | None, target: Path, max_nodes: int,
-                limits: tuple[float, int], instead: str) -> Any:
+                limits: tuple[float, int], instead: str) -> tuple[Any, bytes]:
     """Draw the graph, lay it out in the format ``target``'s extension names, write it.
 
     The layout is bounded: at most ``max_nodes`` nodes (values + operations;
@@ -534,7 +473,7 @@ def write_graph(example: Any, values: dict, wrt: str | None, target: Path, max_n
         safe.write_file(target, data)
     except OSError as e:
         raise GraphError(_reason(e)) from None
-    return graph
+    return graph, data
 
 
 def _graph_target(output: str | None, path: Path) -> tuple[Path, str]:
@@ -568,7 +507,7 @@ def cmd_draw(args: argparse.Namespace, out: Callable[[str], None], st: Style) ->
     example = _load(path)
     values = _build(example)
     try:
-        graph = write_graph(example, values, args.wrt, target, args.max_nodes, limits,
+        graph, _ = write_graph(example, values, args.wrt, target, args.max_nodes, limits,
                             f"write the DOT text, which needs no layout (-o {path.stem}.dot)")
     except GraphError as e:
         raise cannot_write("the graph", given, str(e)) from None
@@ -579,14 +518,6 @@ def cmd_draw(args: argparse.Namespace, out: Callable[[str], None], st: Style) ->
     out(f"wrote {visible(str(target))} ({graph.values} values, {graph.operations} "
         f"operations{what})")
     return EXIT_OK
-
-
-def _loss_after(example: Any, last: dict) -> float:
-    """The loss after one more update from the record ``last`` (the parameters at
-    the start of the final epoch): one step, then one more forward pass."""
-    values = worked.build(example, {k: last[k] for k in example.params})
-    new = worked.step(example, values)
-    return worked.build(example, new)[example.loss].data
 
 
 def cmd_train(args: argparse.Namespace, out: Callable[[str], None], st: Style) -> int:
@@ -604,72 +535,22 @@ def cmd_train(args: argparse.Namespace, out: Callable[[str], None], st: Style) -
             raise cannot_write("the log", log_given, "the file name is empty")
         check_file_target(Path(args.log), "the log", log_given, source=path)
     every = args.log_every or max(1, steps // 10)
-    names = [example.loss]
-    for _, expected in example.expect_epochs:
-        names += [k for k in expected if k not in names]
-    if len(names) == 1:  # the nodes the loss is computed from (the prediction)
-        from .expr import names as names_in
-
-        used = names_in(example.trees[example.loss]) if example.loss in example.trees else []
-        names += [k for k in dict.fromkeys(used) if example.kind_of(k) == "node"][:3]
-
-    for line in header(st, example.title, note):
-        out(line)
-    intro = (f"{steps} step{'s' if steps != 1 else ''} of gradient descent, "
-             f"lr = {fmt(example.lr, args.digits)}; the values at the start of "
-             + ("each epoch:" if every == 1 else f"every {every} epochs and of the last:"))
-    for line in textwrap.wrap(intro, WIDTH, break_on_hyphens=False):
-        out(line)
-    widths = [max(len(str(steps)), 5)] + [max(len(h), args.digits + 7) for h in names]
-    out("  " + "  ".join(h.rjust(w) for h, w in zip(["epoch"] + names, widths)))
-
     bar = None
     if sys.stderr.isatty() and not args.quiet:
         from tqdm import tqdm
 
         bar = tqdm(total=steps, unit="step", file=sys.stderr, leave=False, dynamic_ncols=True)
 
-    rows: list[dict] = []
-
     def on_epoch(epoch: int, record: dict) -> None:
-        rows.append(record)
-        if epoch % every == 0 or epoch == steps - 1:
-            cells = [str(epoch)] + [fmt(record[k], args.digits) if k in record else "-"
-                                    for k in names]
-            line = "  " + "  ".join(c.rjust(w) for c, w in zip(cells, widths))
-            if bar is not None:
-                bar.write(visible(line), file=sys.stdout)
-            else:
-                out(line)
         if bar is not None:
             bar.update(1)
 
     try:
-        final = worked.train(example, steps=steps, on_epoch=on_epoch)
+        rows = worked.train(example, steps=steps, on_epoch=on_epoch)
     finally:
         if bar is not None:
             bar.close()
-    loss = example.loss
-    if final and loss in final[-1]:
-        first, last = final[0][loss], final[-1][loss]
-        try:
-            after: float | None = _loss_after(example, final[-1])
-            after_text = f"{fmt(after, args.digits)} after the final update"
-        except WorkedExampleError:  # the last update made a value not finite
-            after, after_text = None, "no finite value after the final update"
-        if len(final) == 1:
-            text = f"{loss}: {fmt(first, args.digits)} before the update, " + after_text
-        else:
-            n = len(final) - 1
-            text = (f"{loss}: {fmt(first, args.digits)} at the start of epoch 0, "
-                    f"{fmt(last, args.digits)} at the start of epoch {n} (before its "
-                    f"update), " + after_text)
-        if after is not None and first:
-            text += f" ({100 * after / first:.3g}% of the start)"
-        out("")
-        for line in textwrap.wrap(text, WIDTH, break_on_hyphens=False):
-            out(line)
-
+    log_line = None
     if args.log:
         keys = sorted({k for r in rows for k in r}, key=lambda k: (k != example.loss, k))
         text = io.StringIO(newline="")
@@ -681,23 +562,8 @@ def cmd_train(args: argparse.Namespace, out: Callable[[str], None], st: Style) -
             safe.write_file(args.log, text.getvalue().encode("utf-8"))
         except OSError as e:
             raise cannot_write("the log", log_given, e) from None
-        out(f"wrote {visible(args.log)} ({len(rows)} epochs, every value at the start of each)")
-
-    if example.expect_epochs:
-        heading(out, st, "Check of the document's training log ([[expect.epochs]]): "
-                "hand against engine")
-        body = []
-        for epoch, expected in example.expect_epochs:
-            for k, hand in expected.items():
-                if epoch >= len(rows) or k not in rows[epoch]:
-                    body.append([str(epoch), k, hand.text, "-", "not run"])
-                    continue
-                engine = rows[epoch][k]
-                body.append([str(epoch), k, hand.text, fmt(engine, args.digits),
-                             checker.judge(hand, engine, example.rtol)])
-        text = "\n".join(tables.table(["epoch", "name", "hand", "engine", "verdict"], body,
-                                      align="rlrrl"))
-        out(st.verdicts(text))
+        log_line = f"wrote {args.log} ({len(rows)} epochs, every value at the start of each)"
+    emit(train_report(example, note, steps, every, rows, args.digits, log_line), args, out, st)
     return EXIT_OK
 
 
@@ -846,6 +712,15 @@ class Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD, visible(f"{self.prog}: {message} (see `{self.prog} --help`)") + "\n")
 
 
+def add_format(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=FORMATS, default="text",
+                   help="text (default), markdown (tables and $…$ math for a post), latex "
+                        "(align* and booktabs tables), html (one self-contained page) or "
+                        "json (every number at full precision)")
+    p.add_argument("--standalone", action="store_true",
+                   help="with --format latex: a complete document for pdflatex")
+
+
 def build_parser() -> argparse.ArgumentParser:
     raw = argparse.RawDescriptionHelpFormatter
     parser = Parser(
@@ -873,11 +748,13 @@ def build_parser() -> argparse.ArgumentParser:
                         f"layout could take minutes (default {DEFAULT_MAX_NODES})")
     p.add_argument("--digits", type=_digits, default=4, metavar="N",
                    help="significant digits (default 4)")
+    add_format(p)
     p.set_defaults(func=cmd_run)
 
     p = add("check", "the hand numbers against the engine: exact, close or wrong")
     p.add_argument("file", metavar="FILE")
-    p.add_argument("--json", action="store_true", help="one JSON record per number")
+    p.add_argument("--json", action="store_true", help="the same as --format json")
+    add_format(p)
     p.set_defaults(func=cmd_check)
 
     p = add("explain", "the chain-rule derivation of one gradient: every path from "
@@ -889,6 +766,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-paths", type=_positive, default=derive_mod.DEFAULT_MAX_PATHS,
                    metavar="N", help="past N paths, show each node's δ instead "
                                      f"(default {derive_mod.DEFAULT_MAX_PATHS})")
+    add_format(p)
     p.set_defaults(func=cmd_explain)
 
     p = add("draw", "the computation graph as SVG, PNG, PDF or DOT, optionally with "
@@ -911,6 +789,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--digits", type=_digits, default=6, metavar="N",
                    help="significant digits (default 6)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_format(p)
     p.set_defaults(func=cmd_train)
 
     p = add("examples", "list the bundled worked examples, or copy one to start your own")

@@ -1,0 +1,170 @@
+"""The hand check from Python: ``compare`` any graph with numbers worked by hand.
+
+::
+
+    result = viz.compare(loss, values={"a_h1": "0.5933"}, grads={"w5": "0.0822"})
+    result.ok          # False when any number is wrong
+    result.verdicts    # kind, name, hand, engine, verdict for each number
+
+Names are matched by node name (``Value.name``, nn's dotted names included).
+A hand number given as a string keeps its written digits ("0.0820" has four
+decimals); a float is taken at its shortest repr.  The verdicts are those of
+``chainrule check``: the same judge, the same rounding rules.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, Mapping
+
+from autograd import Value, topological_order
+
+from . import check as checker
+from .worked import HandNumber
+
+DELTA_SIGNS = ("-dloss/dz", "+dloss/dz")
+
+
+def hand_number(x: Any, what: str) -> HandNumber:
+    """A hand value: a string keeps its digits, a number its shortest repr."""
+    if isinstance(x, HandNumber):
+        return x
+    if isinstance(x, bool):
+        raise TypeError(f"{what}: a hand value must be a number or a string, got a bool")
+    if isinstance(x, str):
+        text = x.strip().replace("\u2212", "-")
+        if len(text) > 60:
+            raise ValueError(f"{what}: a hand value of at most 60 characters, got {len(text)}")
+        try:
+            d = Decimal(text.replace("_", ""))
+        except InvalidOperation:
+            raise ValueError(f"{what}: not a number: {x!r}") from None
+        value = float(d)
+        if not d.is_finite() or math.isinf(value):
+            raise ValueError(f"{what}: a hand value must be a finite number, got {x!r}")
+        return HandNumber(value, text)
+    if isinstance(x, (int, float)) or hasattr(x, "__float__"):
+        value = float(x)
+        if not math.isfinite(value):
+            raise ValueError(f"{what}: a hand value must be a finite number, got {x!r}")
+        return HandNumber(value, repr(value) if not isinstance(x, int) else str(int(x)))
+    raise TypeError(f"{what}: a hand value must be a number or a string, "
+                    f"got {type(x).__name__}")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Every hand number against the engine; displays as the check table."""
+
+    verdicts: list[checker.Verdict]
+    title: str = "Hand numbers against the engine"
+
+    @property
+    def ok(self) -> bool:
+        return not any(v.verdict == checker.WRONG for v in self.verdicts)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        return checker.summary(self.verdicts)
+
+    def report(self) -> Any:
+        from .views.check import check_report
+
+        r = check_report(self.title, None, self.verdicts)
+        r.command = "compare"
+        return r
+
+    def to_text(self) -> str:
+        return self.report().to_text()
+
+    def to_markdown(self) -> str:
+        return self.report().to_markdown()
+
+    def to_latex(self, standalone: bool = False) -> str:
+        return self.report().to_latex(standalone=standalone)
+
+    def to_html(self) -> str:
+        return self.report().to_html()
+
+    def to_json(self) -> str:
+        return self.report().to_json()
+
+    def _repr_html_(self) -> str:
+        return self.report()._repr_html_()
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def __repr__(self) -> str:
+        c = self.summary
+        return (f"<Comparison: {c['total']} numbers, {c['exact']} exact, {c['close']} close, "
+                f"{c['wrong']} wrong>")
+
+
+def named_nodes(root: Value) -> dict[str, Value]:
+    """Every named node the root depends on, by name (the first in topological order
+    from the root down wins when two share a name)."""
+    out: dict[str, Value] = {}
+    for v in reversed(topological_order(root)):
+        if v.name is not None and v.name not in out:
+            out[v.name] = v
+    return out
+
+
+def compare(root: Value, values: Mapping[str, Any] | None = None,
+            grads: Mapping[str, Any] | None = None, deltas: Mapping[str, Any] | None = None,
+            updated: Mapping[str, Any] | None = None, lr: float | None = None,
+            rtol: float = 0.01, delta: str = "-dloss/dz", title: str | None = None
+            ) -> Comparison:
+    """Each hand number against the engine's value: exact, close or wrong.
+
+    ``values``: forward values by node name; ``grads``: ∂root/∂name;
+    ``deltas``: δ = −∂root/∂name (``delta="+dloss/dz"`` for δ = +∂root/∂name);
+    ``updated``: name ← data − lr·grad after one step (needs ``lr``).  The
+    gradients come from a ``grad``-style pass that leaves ``.grad`` untouched.
+    """
+    from autograd import grad as engine_grad
+
+    if delta not in DELTA_SIGNS:
+        raise ValueError(f"delta must be one of {', '.join(DELTA_SIGNS)}, got {delta!r}")
+    if not (isinstance(rtol, (int, float)) and math.isfinite(rtol) and rtol >= 0):
+        raise ValueError(f"rtol must be a finite number >= 0, got {rtol!r}")
+    nodes = named_nodes(root)
+
+    def node(kind: str, name: str) -> Value:
+        if name not in nodes:
+            known = ", ".join(list(nodes)[:12])
+            raise KeyError(f"{kind} {name}: no node of that name in the graph "
+                           f"(names: {known}{', …' if len(nodes) > 12 else ''})")
+        return nodes[name]
+
+    out: list[checker.Verdict] = []
+    for name, x in (values or {}).items():
+        out.append(checker._verdict("value", name, hand_number(x, f"values[{name!r}]"),
+                                    node("value", name).data, rtol))
+    wanted = [*(grads or {}), *(deltas or {}), *(updated or {})]
+    g: dict[str, float] = {}
+    if wanted:
+        targets = [node("grad", n) for n in dict.fromkeys(wanted)]
+        for n, v in zip(dict.fromkeys(wanted), engine_grad(root, targets)):
+            g[n] = float(v)
+    for name, x in (grads or {}).items():
+        out.append(checker._verdict("grad", name, hand_number(x, f"grads[{name!r}]"),
+                                    g[name], rtol))
+    sign = -1.0 if delta == "-dloss/dz" else 1.0
+    for name, x in (deltas or {}).items():
+        out.append(checker._verdict("delta", name, hand_number(x, f"deltas[{name!r}]"),
+                                    sign * g[name], rtol))
+    if updated:
+        if lr is None:
+            raise ValueError("updated values need the learning rate: compare(..., lr=...)")
+        for name, x in updated.items():
+            new = nodes[name].data - lr * g[name]
+            out.append(checker._verdict("updated", name, hand_number(x, f"updated[{name!r}]"),
+                                        new, rtol))
+    return Comparison(out, title or "Hand numbers against the engine")
