@@ -1,13 +1,16 @@
-"""chainrule's views for human eyes: graphs, tables, derivations, the hand check.
+"""chainrule's views for human eyes: graphs, reports, derivations, the hand check.
 
-- ``draw(root, ...)``: the computation graph as DOT, SVG or PNG (``graph.py``).
-- ``worked``: worked-example files (TOML) and the graphs they describe.
-- ``check``: each hand number against the engine: exact, close or wrong.
-- ``derive``: the chain-rule derivation behind a gradient, path by path.
+- ``draw(root, ...)``: the computation graph as DOT, SVG or PNG.
+- ``compare(root, values=..., grads=...)``: hand numbers against the engine.
+- ``explain(root, wrt=NAME)``: the chain-rule derivation of one gradient.
+- ``load(path)``: a worked-example file as a graph and its expectations.
+- ``report``: the report model and its writers (text, Markdown, LaTeX, HTML, JSON).
 - ``cli``: the ``chainrule`` command.
 """
 
+from .compare import Comparison, Explanation, Loaded, compare, explain, load
 from .graph import ComputationGraph, draw
 from .render import NoBackendError, RenderError
 
-__all__ = ["draw", "ComputationGraph", "RenderError", "NoBackendError"]
+__all__ = ["draw", "compare", "explain", "load", "Comparison", "Explanation", "Loaded",
+           "ComputationGraph", "RenderError", "NoBackendError"]

@@ -168,3 +168,137 @@ def compare(root: Value, values: Mapping[str, Any] | None = None,
             out.append(checker._verdict("updated", name, hand_number(x, f"updated[{name!r}]"),
                                         new, rtol))
     return Comparison(out, title or "Hand numbers against the engine")
+
+
+class Explanation:
+    """The chain-rule derivation of one gradient; displays as math in a notebook."""
+
+    def __init__(self, derivation: Any, digits: int, points: Any, engine_grad: float,
+                 title: str = "") -> None:
+        self.derivation = derivation
+        self.digits = digits
+        self.points = points
+        self.engine_grad = engine_grad
+        self.title = title
+
+    @property
+    def gradient(self) -> float:
+        """∂root/∂target: the sum over the paths."""
+        return float(self.derivation.gradient)
+
+    def report(self) -> Any:
+        from .views.explain import explain_report
+
+        return explain_report(self.derivation, None, self.digits, self.points,
+                              self.engine_grad, title=self.title)
+
+    def to_text(self) -> str:
+        return self.report().to_text()
+
+    def to_markdown(self) -> str:
+        return self.report().to_markdown()
+
+    def to_latex(self, standalone: bool = False) -> str:
+        return self.report().to_latex(standalone=standalone)
+
+    def to_html(self) -> str:
+        return self.report().to_html()
+
+    def to_json(self) -> str:
+        return self.report().to_json()
+
+    def _repr_html_(self) -> str:
+        return self.report()._repr_html_()
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def _repr_latex_(self) -> str:
+        """The equations alone, one ``aligned`` block (what a notebook typesets)."""
+        from .report.latex import equation_lines
+        from .report.model import Equations
+
+        lines: list[str] = []
+        for b in self.report().blocks:
+            if isinstance(b, Equations):
+                lines += [ln.rstrip(" \\") for ln in equation_lines(b) if ln.strip()]
+        return "$$\\begin{aligned}" + " \\\\ ".join(lines) + "\\end{aligned}$$"
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def __repr__(self) -> str:
+        d = self.derivation
+        return (f"<Explanation of ∂{d.root.name or 'L'}/∂{d.target.name or 'x'}: "
+                f"{d.n_paths} path{'s' if d.n_paths != 1 else ''}, gradient {self.gradient!r}>")
+
+
+def explain(root: Value, wrt: "str | Value", digits: int = 4,
+            grads: Mapping[str, Any] | None = None, deltas: Mapping[str, Any] | None = None,
+            rtol: float = 0.01, max_paths: int = 16) -> Explanation:
+    """The chain-rule derivation of ∂root/∂wrt, path by path, as an object that
+    prints as text and displays as math (``wrt``: a node or a node's name).
+
+    ``grads`` and ``deltas`` are hand values along the chain (as in ``compare``):
+    the derivation then points at the first one that disagrees.
+    """
+    from autograd import grad as engine_grad
+
+    from . import derive as dm
+
+    target = wrt if isinstance(wrt, Value) else None
+    if target is None:
+        nodes = named_nodes(root)
+        if wrt not in nodes:
+            raise KeyError(f"wrt {wrt}: no node of that name in the graph")
+        target = nodes[wrt]
+    hand_g = {k: hand_number(v, f"grads[{k!r}]") for k, v in (grads or {}).items()}
+    hand_d = {k: hand_number(v, f"deltas[{k!r}]") for k, v in (deltas or {}).items()}
+    d = dm.derive(root, target, max_paths=max_paths)
+    points = dm.hand_points(d, hand_g, hand_d, rtol)
+    (g,) = engine_grad(root, [target])
+    return Explanation(d, digits, points, float(g))
+
+
+@dataclass
+class Loaded:
+    """A worked-example file as a graph and its expectations (``viz.load``)."""
+
+    example: Any  # viz.worked.Example
+    nodes: dict[str, Value]  # every input, parameter and node by name
+
+    @property
+    def root(self) -> Value:
+        """The loss node (the last node when the file has no loss)."""
+        ex = self.example
+        name = ex.loss if ex.loss is not None else list(ex.nodes)[-1]
+        return self.nodes[name]
+
+    @property
+    def expect(self) -> dict[str, dict[str, HandNumber]]:
+        ex = self.example
+        return {"values": dict(ex.expect_values), "grads": dict(ex.expect_grads),
+                "deltas": dict(ex.expect_deltas), "updated": dict(ex.expect_updated)}
+
+    def compare(self) -> Comparison:
+        """Every number of the file, judged as ``chainrule check`` judges it."""
+        return Comparison(checker.check(self.example), self.example.title)
+
+
+def load(path: Any) -> Loaded:
+    """A worked-example file (a path, or a bundled example's name): its graph, built and
+    back-propagated, and its expectations."""
+    from pathlib import Path
+
+    from . import worked
+
+    p = Path(path)
+    if not p.is_file():
+        hits = [f for f in worked.bundled_examples() if f.stem.startswith(str(path))]
+        if len(hits) == 1:
+            p = hits[0]
+    ex = worked.load(p)
+    values = worked.build(ex)
+    if ex.loss is not None:
+        worked.backward(ex, values)
+    return Loaded(ex, values)
