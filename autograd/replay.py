@@ -35,9 +35,15 @@ the same range's backward lines, so its values stay local variables; only
 values and gradients that cross ranges go through two lists.  A long sum is
 written line by line in the ranges that compute its terms.  No expression
 nests deeper than ``TERMS`` terms, so no compiler or recursion limit is met.
+Each function goes through its own ``compile()``: the compiler needs about
+4 KB per statement while it works, so recording peaks at one function's
+worth on top of what the replay keeps (about 1 KB per node for a long
+chain), and its time is linear in the graph's size.
 
 The replay keeps the graph in index form (operations, operand indices,
-names), not the nodes: the recorded graph can be dropped.
+names), not the nodes: the recorded graph can be dropped.  It holds no
+reference cycle (the generated functions' globals do not hold them), so a
+dropped replay is freed at once, without the cycle collector.
 """
 
 from __future__ import annotations
@@ -74,8 +80,10 @@ from .value import (
 )
 from .walk import topological_order
 
-#: Statements per generated function: big graphs are split into several.
-CHUNK = 30000
+#: Statements per generated function: big graphs are split into several.  Each
+#: function is compiled on its own (about 4 KB per statement while compiling);
+#: smaller functions pass more values and partial gradients between them.
+CHUNK = 10000
 #: Terms per line of a long sum (a deeper expression would strain the compiler).
 TERMS = 64
 #: Branch paths explored when tracing one rule; past that the rule is called.
@@ -261,26 +269,32 @@ def _trace(rule: Any, nparents: int) -> _Template | None:
             return None
         prefix = choices[:-1] + [False]
 
-    def tree(group: list, depth: int, k: int) -> Any:
-        if len(group) == 1 and len(group[0][0]) == depth:
-            d = group[0][1][k]
-            return float(d) if not isinstance(d, _Sym) else _share_calls(d.src)
-        cond = group[0][0][depth][0]
-        yes = tree([r for r in group if r[0][depth][1]], depth + 1, k)
-        no = tree([r for r in group if not r[0][depth][1]], depth + 1, k)
-        if yes == no or (isinstance(yes, float) and isinstance(no, float) and yes != yes and no != no):
-            return yes
-        return f"({_src_or_lit(yes)} if {cond} else {_src_or_lit(no)})"
-
     outputs: list[Any] = []
     for k in range(nparents):
-        d = tree(runs, 0, k)
+        d = _tree(runs, 0, k)
         if isinstance(d, float):
             outputs.append(d)
         else:
             pieces = d.split(_MARK)  # odd pieces are operand indices
             outputs.append([int(p) if i % 2 else p for i, p in enumerate(pieces) if p or i % 2])
     return _Template(outputs)
+
+
+def _tree(group: list, depth: int, k: int) -> Any:
+    """Derivative k over the traced runs in ``group``, which agree on their first ``depth`` branches.
+
+    A module-level function, not a closure: a recursive closure is a
+    reference cycle, and recording makes no cycles.
+    """
+    if len(group) == 1 and len(group[0][0]) == depth:
+        d = group[0][1][k]
+        return float(d) if not isinstance(d, _Sym) else _share_calls(d.src)
+    cond = group[0][0][depth][0]
+    yes = _tree([r for r in group if r[0][depth][1]], depth + 1, k)
+    no = _tree([r for r in group if not r[0][depth][1]], depth + 1, k)
+    if yes == no or (isinstance(yes, float) and isinstance(no, float) and yes != yes and no != no):
+        return yes
+    return f"({_src_or_lit(yes)} if {cond} else {_src_or_lit(no)})"
 
 
 def _src_or_lit(x: Any) -> str:
@@ -569,13 +583,15 @@ class _Writer:
 
 def _generate(ops: list, args: list[tuple[int, ...]], data: dict[int, float],
               slot: dict[int, tuple[str, int]], params_at: list[int],
-              outputs_at: list[int]) -> tuple[str, int, dict[str, Any]]:
-    """Module source defining ``_replay(X, P) -> (root value, param grads, output values)``.
+              outputs_at: list[int]) -> tuple[list[tuple[str, list[str]]], dict[str, Any]]:
+    """The source of each generated function, as (name, lines), and the helpers they call.
 
-    Nodes are split into ranges of at most CHUNK statements.  Forward
-    functions run first, range by range; the last range's forward and
-    backward share one function; then the backward of the earlier ranges.
-    Values and gradients that cross functions go through the lists V and G.
+    The last one is ``_replay(X, P) -> (root value, param grads, output
+    values)``, the driver that calls the others.  Nodes are split into ranges
+    of at most CHUNK statements.  Forward functions run first, range by
+    range; the last range's forward and backward share one function; then the
+    backward of the earlier ranges.  Values and gradients that cross
+    functions go through the lists V and G.
     """
     n = len(ops)
     pset = {i for i in params_at if i >= 0}
@@ -683,13 +699,14 @@ def _generate(ops: list, args: list[tuple[int, ...]], data: dict[int, float],
                 run.append(j)
         return lines
 
-    out = []
+    functions: list[tuple[str, list[str]]] = []
     generators = []
     for r, fn in enumerate(fwd):
         b = back[r] if r < last else None
         if not fn.body and fn.returns is None and not (b and b.body):
             continue
-        out.append(f"def {fn.name}(V, G, X, P):")
+        name = fn.name
+        out = [f"def {name}(V, G, X, P):"]
         out += loads(fn)
         out.extend("    " + line for line in fn.body)
         out.extend(f"    V[{i}] = v{i}" for i in sorted(stores[fn.name]))
@@ -707,7 +724,9 @@ def _generate(ops: list, args: list[tuple[int, ...]], data: dict[int, float],
             if fn.returns is not None:
                 out.append(f"    return {fn.returns}")
         out.append("")
-    out.append("def _replay(X, P):")
+        functions.append((name, out))
+        fwd[r].body = fn.body = []  # the lines live on in ``out`` only
+    out = ["def _replay(X, P):"]
     if last == 0:
         out.append("    return _fb(None, None, X, P)")
     else:
@@ -723,8 +742,28 @@ def _generate(ops: list, args: list[tuple[int, ...]], data: dict[int, float],
                          (f"{slot[i][0]}[{slot[i][1]}]" if i in slot else _lit(data[i])) for i in outputs_at)
         out.append(f"    return root, G[{n}:], [{outs}]")
     out.append("")
+    functions.append(("_replay", out))
     getters.update({name: rule for rule, name in w.called.items()})
-    return "\n".join(out), len(generators) + 1, getters
+    return functions, getters
+
+
+def _compile(functions: list[tuple[str, list[str]]], helpers: dict[str, Any]) -> Any:
+    """The driver ``_replay``, its functions compiled one at a time (``functions`` is emptied).
+
+    One ``compile()`` per function keeps the compiler's peak memory to one
+    function's worth, not the whole recording's.  The functions' globals are
+    the helpers; the driver's are the functions: no function can reach
+    itself, so a dropped replay is freed by reference counting alone.
+    """
+    calls: dict[str, Any] = {}
+    functions.reverse()
+    while functions:
+        name, lines = functions.pop()
+        namespace = helpers if name != "_replay" else calls
+        exec(compile("\n".join(lines), "<replay>", "exec"), namespace)  # our own generated code
+        del lines
+        calls[name] = namespace.pop(name)
+    return calls.pop("_replay")
 
 
 # --- the public API -------------------------------------------------------------------
@@ -782,16 +821,17 @@ class Replay:
             outputs_at.append(index[id(node)])
         self.output_values: list[float] = [self._leaf_data.get(i, order[i].data) for i in outputs_at]
         self._layout = (slot, params_at, outputs_at)
-        source, self.functions, called = _generate(self._ops, self._args, self._leaf_data, *self._layout)
-        namespace = _namespace()
-        namespace.update(called)
-        exec(compile(source, "<replay>", "exec"), namespace)  # our own generated code
-        self._fn = namespace["_replay"]
+        functions, called = _generate(self._ops, self._args, self._leaf_data, *self._layout)
+        self.functions = len(functions) - 1  # the driver aside
+        helpers = _namespace()
+        helpers.update(called)
+        self._fn = _compile(functions, helpers)
 
     @property
     def source(self) -> str:
         """The generated Python (written again on request: it is not kept)."""
-        return _generate(self._ops, self._args, self._leaf_data, *self._layout)[0]
+        functions, _ = _generate(self._ops, self._args, self._leaf_data, *self._layout)
+        return "\n".join(line for _, lines in functions for line in lines)
 
     def __repr__(self) -> str:
         return (f"Replay(nodes={self.nodes}, inputs={len(self.inputs)}, params={len(self.params)}, "
@@ -808,9 +848,9 @@ class Replay:
         self._check_frozen()
         try:
             value, grads, self.output_values = self._fn(xs, ps)
-        except (ArithmeticError, ValueError) as exc:
+        except (ArithmeticError, ValueError):  # no name for the error: it would hold this frame in a cycle
             self._explain(xs, ps)
-            raise exc
+            raise
         return value, grads
 
     def backward(self) -> float:
@@ -826,18 +866,37 @@ class Replay:
         return value
 
     def _floats(self, values: Sequence[float] | None, leaves: tuple, what: str) -> list[float]:
+        """The numbers for ``leaves`` as floats, checked as ``Value()`` checks a number.
+
+        ``None`` takes the leaves' ``data``.  A str, bytes, None or Value is a
+        TypeError naming the argument and position (``float()`` alone would
+        read the string '3' as 3.0); a number too large for a float is an
+        OverflowError.
+        """
         if values is None:
-            return list(map(float, map(_DATA, leaves)))
+            given = list(map(_DATA, leaves))
+        elif isinstance(values, (str, bytes, bytearray)):
+            raise TypeError(f"replay: {what} must be a list of numbers, got {type(values).__name__} {values!r}")
+        else:
+            try:
+                given = list(values)
+            except TypeError:
+                raise TypeError(f"replay: {what} must be a list of numbers, "
+                                f"got {type(values).__name__} {values!r}") from None
         try:
-            values = list(map(float, values))
-        except (TypeError, ValueError):
-            values = list(values)
-            bad = next(k for k, v in enumerate(values) if not _is_number(v))
-            raise TypeError(f"replay: {what}[{bad}] is not a number: {type(values[bad]).__name__} "
-                            f"{values[bad]!r}") from None
-        if len(values) != len(leaves):
-            raise ValueError(f"replay: {what} has {len(values)} numbers, the recording has {len(leaves)} leaves")
-        return values
+            floats = list(map(float, given))
+            sum(given, 0.0)  # float + x: a str, bytes or None raises here, where float() would read it
+        except (TypeError, ValueError, OverflowError):  # also a Decimal: each number on its own
+            if values is None:  # name the leaf: inputs[0] (x).data
+                group = what.replace("_values", "s")
+                wheres = [f"{group}[{k}]" + (f" ({leaf.name})" if leaf.name else "") + ".data"
+                          for k, leaf in enumerate(leaves)]
+            else:
+                wheres = [f"{what}[{k}]" for k in range(len(given))]
+            floats = [_number(v, where) for v, where in zip(given, wheres)]
+        if len(floats) != len(leaves):
+            raise ValueError(f"replay: {what} has {len(floats)} numbers, the recording has {len(leaves)} leaves")
+        return floats
 
     def _check_frozen(self) -> None:
         for i, node, recorded in self._frozen:
@@ -867,12 +926,19 @@ class Replay:
                         raise type(exc)(f"replay, {self._label(i)}: {exc}") from None
 
 
-def _is_number(v: Any) -> bool:
+def _number(v: Any, where: str) -> float:
+    """One number as a float, checked as ``Value()`` checks it, or the error naming ``where``."""
+    if isinstance(v, (str, bytes, bytearray, Value)) or v is None:
+        raise TypeError(f"replay: {where} is not a number: {type(v).__name__} {v!r}")
     try:
-        float(v)
+        x = float(v)
     except (TypeError, ValueError):
-        return False
-    return True
+        raise TypeError(f"replay: {where} is not a number: {type(v).__name__} {v!r}") from None
+    except OverflowError:
+        x = math.inf
+    if math.isinf(x) and not v == x:  # a finite number past the float range
+        raise OverflowError(f"replay: {where} is too large for a float ({type(v).__name__})")
+    return x
 
 
 def record(root: Value, inputs: Sequence[Value] = (), params: Sequence[Value] = (),

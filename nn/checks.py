@@ -8,24 +8,47 @@ from __future__ import annotations
 
 import math
 import numbers
+from decimal import Decimal
 from typing import Any
 
 from autograd import Value
 
 
 def is_number(x: Any) -> bool:
-    """True for a real number (int, float, ...), False for bool, str, None, Value."""
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+    """True for a real number, False for bool, str, None, Value.
+
+    A real number is any ``numbers.Real`` (int, float, Fraction, numpy's
+    integer and float scalars) or a ``Decimal``.  A bool is refused although
+    ``Value(True)`` is 1.0: where nn expects a number, True is a mistake.
+    """
+    return isinstance(x, (numbers.Real, Decimal)) and not isinstance(x, bool)
+
+
+def real_number(x: Any, where: str, finite: bool = True) -> float:
+    """``x`` as a float; ValueError naming ``where`` if it is not a real number.
+
+    One rule for every number type: a number past the float range (an int
+    of 400 digits, ``Decimal('1e400')``) is an error, never a silent inf;
+    nan and ±inf themselves pass only when ``finite`` is False.
+    """
+    if not is_number(x):
+        raise ValueError(f"{where}: expected a number, got {type(x).__name__} {x!r}")
+    try:
+        value = float(x)
+    except OverflowError:
+        value = math.inf
+    except ValueError:  # Decimal('sNaN'): a signalling nan has no float
+        raise ValueError(f"{where}: expected a number, got {type(x).__name__} {x!r}") from None
+    if math.isinf(value) and not x == value:  # finite, but past ±1.8e308
+        raise ValueError(f"{where}: the {type(x).__name__} is too large for a float (beyond ±1.8e308)")
+    if finite and not math.isfinite(value):
+        raise ValueError(f"{where}: expected a finite number, got {value!r}")
+    return value
 
 
 def finite_number(x: Any, where: str) -> float:
     """``x`` as a float; ValueError naming ``where`` if it is not a finite real number."""
-    if not is_number(x):
-        raise ValueError(f"{where}: expected a number, got {type(x).__name__} {x!r}")
-    value = float(x)
-    if not math.isfinite(value):
-        raise ValueError(f"{where}: expected a finite number, got {value!r}")
-    return value
+    return real_number(x, where)
 
 
 def positive_int(n: Any, where: str) -> int:

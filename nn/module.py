@@ -7,12 +7,11 @@ each parameter's ``name`` is its dotted path (``layer1.neuron2.w1``), so
 
 from __future__ import annotations
 
-import math
 from typing import Any, Mapping
 
 from autograd import Value
 
-from .checks import is_number
+from .checks import real_number
 
 
 class Module:
@@ -32,15 +31,23 @@ class Module:
             p.grad = 0.0
 
     def state_dict(self) -> dict[str, float]:
-        """{dotted name: value} in ``parameters()`` order; ``json.dumps`` keeps it bit for bit."""
+        """{dotted name: value} in ``parameters()`` order.
+
+        ``json.dumps`` keeps it bit for bit, nan and ±inf included (Python's
+        json writes them as NaN and Infinity and reads them back), and
+        ``load_state_dict`` takes back whatever this returns.
+        """
         return {p.name: p.data for p in self.parameters()}
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Set every parameter from ``state`` (as made by ``state_dict``).
 
         The keys must be exactly this module's parameter names and each value
-        a finite number; otherwise a ValueError names the first wrong key and
-        nothing is changed.
+        a real number: an int, float, Fraction, Decimal or numpy scalar (any
+        ``numbers.Real``, or a ``Decimal``), nan and ±inf included, as
+        ``state_dict`` may write them.  A bool, a str or a number too large
+        for a float is refused.  Otherwise a ValueError names the first wrong
+        key and nothing is changed.
         """
         if not isinstance(state, Mapping):
             raise ValueError(f"state must be a dict of parameter names to numbers, got {type(state).__name__}")
@@ -56,11 +63,6 @@ class Module:
         for name in names:
             if name not in state:
                 raise ValueError(f"state is missing parameter {name!r}")
-        values = []
-        for name in names:
-            v = state[name]
-            if not is_number(v) or not math.isfinite(float(v)):
-                raise ValueError(f"state[{name!r}]: expected a finite number, got {v!r}")
-            values.append(float(v))
+        values = [real_number(state[name], f"state[{name!r}]", finite=False) for name in names]
         for p, v in zip(params, values):
             p.data = v

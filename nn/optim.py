@@ -16,14 +16,16 @@ from typing import Any, Iterable
 
 from autograd import Value
 
-from .checks import is_number
+from .checks import is_number, real_number
 
 
 def _rate(value: Any, what: str, low: float, high: float | None = None, low_open: bool = True) -> float:
     """``value`` as a float in its range, or a ValueError saying which setting and why."""
-    if not is_number(value) or not math.isfinite(float(value)):
+    if not is_number(value):
         raise ValueError(f"{what} must be a finite number, got {value!r}")
-    value = float(value)
+    value = real_number(value, what, finite=False)
+    if not math.isfinite(value):
+        raise ValueError(f"{what} must be a finite number, got {value!r}")
     too_low = value <= low if low_open else value < low
     if too_low or (high is not None and value >= high):
         lo = f"> {low:g}" if low_open else f">= {low:g}"
@@ -33,7 +35,7 @@ def _rate(value: Any, what: str, low: float, high: float | None = None, low_open
 
 
 class Optimizer:
-    """Holds the parameters and the learning rate ``lr`` (finite, > 0)."""
+    """Holds the parameters (each Value once) and the learning rate ``lr`` (finite, > 0)."""
 
     def __init__(self, params: Iterable[Value], lr: float) -> None:
         name = type(self).__name__
@@ -45,9 +47,15 @@ class Optimizer:
             raise ValueError(f"{name}: params must be a list of Values, e.g. model.parameters()") from None
         if not self.params:
             raise ValueError(f"{name}: params is empty; pass model.parameters()")
+        first: dict[int, int] = {}  # id -> position: a Value listed twice would be stepped twice
         for i, p in enumerate(self.params):
             if not isinstance(p, Value):
                 raise ValueError(f"{name}: params[{i}] is not a Value: {type(p).__name__} {p!r}")
+            if id(p) in first:
+                label = f" ({p.name})" if p.name is not None else ""
+                raise ValueError(f"{name}: params[{i}]{label} is the same Value as params[{first[id(p)]}]; "
+                                 "list each parameter once (it would be stepped twice)")
+            first[id(p)] = i
         self.lr = _rate(lr, f"{name}: learning rate lr", 0.0)
 
     def zero_grad(self) -> None:

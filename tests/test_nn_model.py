@@ -206,7 +206,7 @@ def test_load_state_dict_rejects_unknown_missing_and_bad_values_without_changing
     del state["layer2.neuron1.b"]
     with pytest.raises(ValueError, match="missing parameter 'layer2.neuron1.b'"):
         model.load_state_dict(state)
-    for bad in ("0.5", None, True, float("nan"), float("inf")):
+    for bad in ("0.5", None, True, b"1", 10**400):  # nan and inf load: state_dict writes them
         state = dict(before)
         state["layer1.neuron2.w1"] = 0.25
         state["layer2.neuron1.w2"] = bad

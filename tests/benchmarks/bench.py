@@ -6,7 +6,9 @@ First every mode's gradients are checked against micrograd (where it runs)
 and against hand-written float code, to 1e-9; nothing is timed if one
 disagrees.  Then each workload is timed with the modes interleaved (the
 order rotates each round), ``gc.collect()`` before every timed run, and the
-medians are printed as Markdown tables.  Not part of the test suite.
+medians are printed as Markdown tables, then bytes per node and the peak
+memory while recording (``--recording``: that table alone).  Not part of the
+test suite.
 """
 
 from __future__ import annotations
@@ -40,6 +42,11 @@ WORKLOADS = [
 ]
 MILLION = ("chain:1000000", "deep chain, 1,000,000 ops")
 MEMORY = {"demo", "chain:400", "chain:100000", "wide:100000"}  # workloads measured for bytes per node
+RECORDING = [  # graphs recorded under tracemalloc: the peak while recording, per node
+    ("chain:35000", "deep chain, 17,503 nodes"),
+    ("chain:350000", "deep chain, 175,003 nodes"),
+    ("mlp:128:16", "nn.MLP 2-128-128-1 (fused), one batch of 16 points"),
+]
 TOLERANCE = 1e-9
 DEMO_STEPS = 3  # consecutive training steps per timed run of the demo (the collector's work amortised)
 MIN_RUN = 0.05  # seconds: shorter steps are repeated within one timed run
@@ -143,6 +150,34 @@ def bytes_per_node(workload: str, mode: str) -> tuple[float, int]:
     return size / nodes, nodes
 
 
+def record_peak(workload: str) -> tuple[int, int, int, int, float]:
+    """(peak bytes during record(), bytes it keeps, nodes, operands, CPU seconds under tracemalloc)."""
+    root, params, outputs = workloads.recording_graph(workload)
+    gc.collect()
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    tracemalloc.reset_peak()
+    t = clock()
+    replay = workloads.record(root, params=params, outputs=outputs)
+    t = clock() - t
+    kept, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    operands = sum(len(node.parents) for node in workloads.topological_order(root))
+    return peak - base, kept - base, replay.nodes, operands, t
+
+
+def print_record_peaks() -> None:
+    print("\npeak memory while recording (tracemalloc peak during record(), what the replay keeps):")
+    print("\n| graph | nodes | operands | peak per node | per operand | kept per node | peak | "
+          "record() under tracemalloc |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for workload, label in RECORDING:
+        peak, kept, nodes, operands, t = record_peak(workload)
+        print(f"| {label} | {nodes:,} | {operands:,} | {peak / nodes:,.0f} B | {peak / operands:,.0f} B | "
+              f"{kept / nodes:,.0f} B | {peak / 2**20:,.0f} MiB | {fmt_time(t)} |", flush=True)
+        gc.collect()
+
+
 def fmt_time(t: float | None) -> str:
     if t is None:
         return "—"
@@ -157,7 +192,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-million", action="store_true", help="skip the 1,000,000-op chain")
     parser.add_argument("--only", nargs="*", metavar="WORKLOAD",
                         help="run only these workloads (demo, chain:N, wide:N)")
+    parser.add_argument("--recording", action="store_true",
+                        help="only the peak memory while recording (no micrograd needed), about a minute")
     args = parser.parse_args(argv)
+    if args.recording:
+        print_record_peaks()
+        return 0
     try:
         import micrograd  # noqa: F401
     except ImportError:
@@ -226,6 +266,7 @@ def main(argv: list[str] | None = None) -> int:
             size, nodes = bytes_per_node(MILLION[0], mode)
             cells.append(f"{size:.0f} B × {nodes:,} nodes")
         print(f"| {MILLION[1]} | not run | " + " | ".join(cells) + " | not run |")
+    print_record_peaks()
     return 0
 
 

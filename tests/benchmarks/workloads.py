@@ -472,3 +472,29 @@ def count_nodes(root: Any) -> int:
                 seen.add(id(p))
                 stack.append(p)
     return len(seen)
+
+
+# --- graphs for the recording's peak memory ------------------------------------------------
+
+
+def recording_graph(workload: str, seed: int = 0) -> tuple[Value, list[Value], list[Value]]:
+    """(root, params, outputs) to record: 'chain:N' (the fused chain) or 'mlp:W:B'.
+
+    mlp:W:B is what ``nn.fit(compiled=True)`` records for one batch: an
+    ``nn.MLP(2, [W, W, 1])`` (ReLU hidden, fused neurons) on B points, mse loss.
+    """
+    kind, _, size = workload.partition(":")
+    rng = random.Random(seed)
+    if kind == "chain":
+        runner = FusedChain(int(size), (0.5, 0.9, 0.1))
+        return runner.forward(), runner.params, []
+    if kind == "mlp":
+        import nn
+
+        width, batch = map(int, size.split(":"))
+        model = nn.MLP(2, [width, width, 1], activation=["relu", "relu", "linear"], seed=seed)
+        points = [[rng.uniform(-1.0, 1.0), rng.uniform(-1.0, 1.0)] for _ in range(batch)]
+        outs = [model(x) for x in points]
+        loss = nn.mse(outs, [[rng.uniform(-1.0, 1.0)] for _ in points])
+        return loss, model.parameters(), [o[0] for o in outs]
+    raise ValueError(f"unknown recording workload {workload!r}: expected chain:N or mlp:W:B")
