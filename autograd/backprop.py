@@ -22,7 +22,7 @@ def backprop_floats(order: list[Value], seed: float) -> dict[Value, float]:
         if not parents:
             continue
         g = grads[node]
-        for p, d in zip(parents, node._op.rule(node.data, *[p.data for p in parents])):
+        for p, d in zip(parents, node._op.rule(node._data, *[p._data for p in parents])):
             grads[p] = get(p, 0.0) + g * d
     return grads
 
@@ -36,7 +36,7 @@ def backprop_values(order: list[Value], seed: Value) -> dict[Value, Any]:
             continue
         g = grads[node]
         # the rule sees Values for graph nodes and floats for constants
-        args = [p.data if p._op is CONST else p for p in parents]
+        args = [p._data if p._op is CONST else p for p in parents]
         for p, d in zip(parents, node._op.rule(node, *args)):
             if p._op is CONST:
                 continue

@@ -81,12 +81,12 @@ def backward(root: Value, seed: float = 1.0) -> None:
         g = node.grad
         b = node._b
         if b is None:
-            (da,) = node._op.rule(node.data, a.data)
+            (da,) = node._op.rule(node._data, a._data)
             a.grad += g * da
         elif b is NARY:
-            for p, d in zip(a, node._op.rule(node.data, *[p.data for p in a])):
+            for p, d in zip(a, node._op.rule(node._data, *[p._data for p in a])):
                 p.grad += g * d
         else:
-            da, db = node._op.rule(node.data, a.data, b.data)
+            da, db = node._op.rule(node._data, a._data, b._data)
             a.grad += g * da
             b.grad += g * db

@@ -1,0 +1,178 @@
+"""Regression tests for the engine defects of the outside review (issue 10).
+
+- ``.data`` assigned any real number is stored as a float (item 4).
+- One rule for numbers past the float range, for every number type (item 12).
+- Names checked on assignment as in the constructor (item 16).
+
+Expected numbers are closed forms or float arithmetic written here.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import pickle
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+
+import nn
+from autograd import Value, grad, linear, record, sum_of, topological_order
+from autograd import rules
+from autograd.value import MUL, Op
+
+inf, nan = math.inf, math.nan
+
+
+def same(a: float, b: float) -> bool:
+    """Equal floats, nan equal to nan."""
+    return (math.isnan(a) and math.isnan(b)) or a == b
+
+
+# --- item 4: .data takes any real number, as a float --------------------------------
+
+
+def real_numbers() -> list:
+    values = [1, True, False, -3, Fraction(1, 3), Decimal("0.25")]
+    np = pytest.importorskip("numpy")
+    return values + [np.float32(0.1), np.float64(0.5), np.int64(2), np.bool_(True)]
+
+
+def test_data_assignment_stores_a_float_and_backward_works():
+    for number in real_numbers():
+        expected = float(number)  # the float the constructor would store
+        assert Value(number).data == expected
+        for f, slope in [
+            (Value.tanh, lambda v: 1.0 - math.tanh(v) ** 2),
+            (Value.sigmoid, lambda v: (1.0 / (1.0 + math.exp(-v))) * (1.0 - 1.0 / (1.0 + math.exp(-v)))),
+            (lambda w: w**2.0, lambda v: 2.0 * v),
+            (lambda w: w ** Value(3.0), lambda v: 3.0 * v**2.0),
+            (lambda w: 2.0**w, lambda v: 2.0**v * math.log(2.0)),
+            (lambda w: w.exp(), lambda v: math.exp(v)),
+        ]:
+            w = Value(0.5)
+            w.data = number
+            assert type(w.data) is float and w.data == expected, number
+            f(w).backward()
+            assert math.isclose(w.grad, slope(expected), rel_tol=1e-12, abs_tol=1e-300), (number, w.grad)
+
+
+def test_data_assignment_agrees_between_eager_and_replay():
+    np = pytest.importorskip("numpy")
+    w, b = Value(0.5), Value(0.1)
+    replay = record((w * 3.0 + b).tanh(), params=[w, b])
+    w.data, b.data = np.float32(0.25), 1  # new values after the recording
+    value, grads = replay.run()
+    t = math.tanh(float(np.float32(0.25)) * 3.0 + 1.0)
+    assert value == t and grads == [3.0 * (1.0 - t * t), 1.0 - t * t]
+    (w * 3.0 + b).tanh().backward()
+    assert [w.grad, b.grad] == grads
+
+
+@pytest.mark.parametrize("bad, typename", [("3", "str"), (None, "NoneType"), (1j, "complex"), ([1.0], "list"),
+                                           (Value(1.0), "Value")])
+def test_data_assignment_rejects_non_numbers_and_keeps_the_old_value(bad, typename):
+    w = Value(0.5)
+    with pytest.raises(TypeError, match=rf"^Value\.data needs a real number, got {typename}"):
+        w.data = bad
+    assert w.data == 0.5
+
+
+# --- item 12: numbers past the float range ------------------------------------------------
+
+TOO_LARGE = r"is too large for a float \(the float range ends at ±1\.8e308\)$"
+
+
+@pytest.mark.parametrize(
+    "label, make",
+    [
+        ("Value(10**400)", lambda: Value(10**400)),
+        ("Value(-10**400)", lambda: Value(-(10**400))),
+        ("Value(2**1024 - 1)", lambda: Value(2**1024 - 1)),  # rounds to 2**1024, past the range
+        ("Value(Decimal('1e400'))", lambda: Value(Decimal("1e400"))),
+        ("Value(Decimal('-1.8e308'))", lambda: Value(Decimal("-1.8e308"))),
+        ("Value(Fraction(10**400, 3))", lambda: Value(Fraction(10**400, 3))),
+        ("Value(1.) + 10**400", lambda: Value(1.0) + 10**400),
+        ("10**400 * Value(1.)", lambda: 10**400 * Value(1.0)),
+        ("Value(1.) - Decimal('1e400')", lambda: Value(1.0) - Decimal("1e400")),
+        ("Value(2.) ** 10**400", lambda: Value(2.0) ** 10**400),
+        ("linear with 10**400", lambda: linear([Value(1.0)], [10**400], 0.0)),
+        ("sum_of with 10**400", lambda: sum_of([Value(1.0), 10**400])),
+    ],
+)
+def test_a_finite_number_past_the_float_range_is_one_clear_error(label, make):
+    with pytest.raises(OverflowError, match=TOO_LARGE) as info:
+        make()
+    message = str(info.value)
+    assert "\n" not in message and len(message) < 200, (label, message)
+
+
+def test_assigning_a_number_past_the_float_range_is_the_same_error():
+    w = Value(0.5)
+    for big in (10**400, Decimal("1e400")):
+        with pytest.raises(OverflowError, match=r"^Value\.data: .*" + TOO_LARGE):
+            w.data = big
+    assert w.data == 0.5
+
+
+def test_the_error_shows_the_size_not_the_digits():
+    with pytest.raises(OverflowError) as info:
+        Value(10**5000)  # past the default int-to-str limit: the message must not need its digits
+    assert str(info.value) == ("Value(): int ≈ 1e+5000 is too large for a float "
+                               "(the float range ends at ±1.8e308)")
+
+
+def test_infinity_and_nan_themselves_stay_allowed():
+    assert Value(inf).data == inf and Value(-inf).data == -inf
+    assert Value(Decimal("Infinity")).data == inf and Value(Decimal("-Infinity")).data == -inf
+    assert math.isnan(Value(Decimal("NaN")).data)
+    assert Value(Decimal("1.7976931348623157e308")).data == 1.7976931348623157e308  # the largest float
+    assert Value(2**1023).data == 2.0**1023
+    assert (Value(1.0) + inf).data == inf
+
+
+def test_numpy_numbers_past_the_float_range():
+    np = pytest.importorskip("numpy")
+    assert Value(np.float64("inf")).data == inf
+    big = np.longdouble("1e400")
+    if np.isfinite(big):  # a platform whose long double holds 1e400
+        with pytest.raises(OverflowError, match=TOO_LARGE):
+            Value(big)
+
+
+# --- item 16: names -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("good", ["layer1.neuron2.w1", "θ6", "ŷ", "y\u0302", "δ_o1", "x₁", "∂L/∂w", "w 1"])
+def test_names_as_networks_and_documents_write_them_are_valid(good):
+    assert Value(1.0, name=good).name == good
+    v = Value(1.0)
+    v.name = good
+    assert v.name == good
+    v.name = None
+    assert v.name is None
+
+
+@pytest.mark.parametrize(
+    "bad, error, words",
+    [
+        (5, TypeError, r"^a Value name must be a str, got int: 5$"),
+        (b"w", TypeError, r"^a Value name must be a str, got bytes"),
+        ("", ValueError, r"^a Value name must be printable text, not blank and without control characters, got ''$"),
+        ("   ", ValueError, r"not blank"),
+        ("\x1b[8m", ValueError, r"got '\\x1b\[8m'$"),
+        ("a\nb", ValueError, r"got 'a\\nb'$"),
+        ("w\t1", ValueError, r"control characters"),
+        ("\u202eoops", ValueError, r"control characters"),  # a right-to-left override
+        ("x\x00", ValueError, r"control characters"),
+    ],
+)
+def test_bad_names_are_rejected_on_assignment_and_in_the_constructor(bad, error, words):
+    with pytest.raises(error, match=words):
+        Value(1.0, name=bad)
+    v = Value(1.0, name="kept")
+    with pytest.raises(error, match=words) as info:
+        v.name = bad
+    assert "\n" not in str(info.value)
+    assert v.name == "kept"
