@@ -63,6 +63,7 @@ RELU = Op("relu", rules.relu)
 LINEAR = Op("linear", rules.linear)  # Σ wᵢ·xᵢ + b, the net input z
 SUM = Op("sum", rules.total)
 CONST = Op("const", None)  # a plain number mixed into an expression
+UNDEFINED = Op("undefined", rules.undefined_rule)  # a slope with no real value (nan), see rules.undefined
 
 
 def _as_float(data: Any, where: str = "Value()") -> float:
@@ -399,6 +400,18 @@ def _infinite_power_node(base: Any, exponent: Any) -> Value:
 
 
 rules.infinite_power_node = _infinite_power_node
+
+
+def _undefined_node(*xs: Any) -> Value:
+    """nan as a node over the Values among ``xs``: a slope with no real value
+    (see ``rules.undefined``), whose own slopes are undefined too."""
+    parents = tuple(x for x in xs if isinstance(x, Value))
+    if not is_recording():
+        return Value(math.nan)
+    return Value(math.nan, None, UNDEFINED, parents)
+
+
+rules.undefined_node = _undefined_node
 
 
 def linear(weights: Sequence[Value], inputs: Sequence[Any], bias: Any) -> Value:

@@ -1,5 +1,7 @@
 """Regression tests for the engine defects of the outside review (issue 10).
 
+- ``Value ** Value`` at its edges: the slopes at 0 ** 0, and NaN staying NaN at
+  every order of differentiation (item 2).
 - ``.data`` assigned any real number is stored as a float (item 4).
 - One rule for numbers past the float range, for every number type (item 12).
 - Names checked on assignment as in the constructor (item 16).
@@ -28,6 +30,102 @@ inf, nan = math.inf, math.nan
 def same(a: float, b: float) -> bool:
     """Equal floats, nan equal to nan."""
     return (math.isnan(a) and math.isnan(b)) or a == b
+
+
+def grads_at_every_order(f: Value, wrt: list[Value], orders: int) -> list[list[float]]:
+    """For k = 1..orders: the k-th derivatives along wrt[0] repeatedly, then each of wrt,
+    as floats from grad() and as the data of grad(create_graph=True) (which must agree)."""
+    out = []
+    g = f
+    for _ in range(orders):
+        floats = grad(g, wrt)
+        nodes = grad(g, wrt, create_graph=True)
+        assert all(same(a, n.data) for a, n in zip(floats, nodes)), (floats, [n.data for n in nodes])
+        out.append(floats)
+        g = nodes[0]
+    return out
+
+
+# --- item 2: Value ** Value at the edges ------------------------------------------
+
+
+def test_value_power_at_zero_zero_has_the_slopes_of_its_limits():
+    x, y = Value(0.0), Value(0.0)
+    dx, dy = grad(x**y, [x, y])
+    # x ** 0.0 has slope 0 (x⁰ ≡ 1): the same with a Value exponent holding 0
+    z = Value(0.0)
+    assert dx == 0.0 and grad(z**0.0, z) == 0.0
+    # ∂/∂y = lim x→0⁺ of x^y·ln x at y = 0, = lim ln x = -inf; the one-sided
+    # difference quotient (0^h − 0^0)/h = -1/h goes there too
+    assert dy == -inf
+    h = 1e-300
+    assert (0.0**h - 0.0**0.0) / h < -1e299
+    x, y = Value(0.0), Value(0.0)
+    first = grad(x**y, [x, y], create_graph=True)
+    assert [v.data for v in first] == [0.0, -inf]
+    # both slopes are limits held as numbers: every higher derivative agrees
+    # between the float pass and the graph-building one, and never raises
+    for node in first:
+        grads_at_every_order(node, [x, y], 2)
+
+
+def test_value_power_at_zero_with_positive_exponent_keeps_its_slopes():
+    x, y = Value(0.0), Value(2.0)
+    assert grad(x**y, [x, y]) == [0.0, 0.0]  # 2·0¹, lim 0^2·ln x = 0
+    x, y = Value(0.0), Value(1.0)
+    assert grad(x**y, [x, y]) == [1.0, 0.0]
+
+
+def test_x_to_the_x_at_zero_is_its_one_sided_slope():
+    x = Value(0.0)
+    assert grad(x**x, x) == -inf  # x^x·(ln x + 1) → -inf as x → 0⁺
+    assert grad(x**x, x, create_graph=True).data == -inf
+
+
+def test_negative_base_power_slope_in_the_exponent_is_nan_at_every_order():
+    x, y = Value(-1.0), Value(2.0)
+    o = x**y
+    assert grad(o, [x, y])[0] == 2.0 * (-1.0) ** 1  # b·a^(b−1)
+    assert math.isnan(grad(o, y))  # a^b·ln a: ln(−1) is not real
+    # d/dy again, and again: NaN in, NaN out, also across to x
+    g = grad(o, y, create_graph=True)
+    for order in (2, 3, 4):
+        dx, dy = grad(g, [x, y], create_graph=True)
+        assert math.isnan(dx.data) and math.isnan(dy.data), order
+        assert all(math.isnan(v) for v in grad(g, [x, y])), order
+        g = dy if order % 2 else dx
+    # the slope in x keeps its real derivatives: b(b−1)a^(b−2) = 2, b(b−1)(b−2)a^(b−3) = 0
+    dx = grad(o, x, create_graph=True)
+    dxx = grad(dx, x, create_graph=True)
+    assert dxx.data == 2.0 * 1.0 * (-1.0) ** 0
+    assert grad(dxx, x) == 0.0
+    # and ∂²/∂x∂y = a^(b−1)·(1 + b·ln a) has ln a in it: nan
+    assert math.isnan(grad(dx, y))
+
+
+def test_constant_negative_base_power_is_nan_at_every_order():
+    y = Value(2.0)
+    g = grad((-2.0) ** y, y, create_graph=True)
+    for _ in range(3):
+        assert math.isnan(g.data)
+        g = grad(g, y, create_graph=True)
+    assert math.isnan(g.data)
+
+
+def test_relu_slope_at_nan_is_nan_at_every_order():
+    x = Value(nan)
+    g = grad(x.relu(), x, create_graph=True)
+    for _ in range(3):
+        assert math.isnan(g.data) and math.isnan(grad(g, x))
+        g = grad(g, x, create_graph=True)
+
+
+def test_an_undefined_slope_records_and_replays_as_nan():
+    x, y = Value(-1.0), Value(2.0)
+    dy = grad(x**y, y, create_graph=True)  # nan, as a node over x and y
+    replay = record(dy, params=[x, y])
+    value, grads = replay.run()
+    assert math.isnan(value) and all(math.isnan(g) for g in grads)
 
 
 # --- item 4: .data takes any real number, as a float --------------------------------
