@@ -5,7 +5,8 @@ and returns one local derivative ∂out/∂parent per parent.  The rules use onl
 arithmetic and the helpers below, so the same rule runs on plain floats (the
 fast backward pass) and on ``Value`` nodes (the graph-building backward pass
 of ``grad(..., create_graph=True)``, which gives higher-order derivatives).
-Constant operands (plain numbers the user mixed in) always arrive as floats.
+Constant operands (plain numbers the user mixed in) arrive as floats, unless
+``grad`` was asked for the derivative with respect to that constant node.
 
 A slope with no real value (∂(a^b)/∂b for a base a < 0, relu' at nan) is
 ``undefined(...)``: nan, and on Values a node whose own slopes are nan, so
@@ -109,7 +110,8 @@ def neg(out, a):  # out = -a
 
 
 def pow_const(out, a, k):  # out = a ** k, k a constant:  ∂/∂a = k·a^(k-1)
-    if k == 0.0:  # a⁰ ≡ 1: slope 0 everywhere, also at a = 0 (where 0·0⁻¹ would be nan)
+    # (∂/∂k is 0: the exponent is a constant, also when grad() is asked for it)
+    if data(k) == 0.0:  # a⁰ ≡ 1: slope 0 everywhere, also at a = 0 (where 0·0⁻¹ would be nan)
         return 0.0, 0.0
     return times_power(k, a, k - 1.0), 0.0
 

@@ -2,6 +2,8 @@
 
 - ``Value ** Value`` at its edges: the slopes at 0 ** 0, and NaN staying NaN at
   every order of differentiation (item 2).
+- ``grad(..., create_graph=True)`` with respect to a constant node agrees with
+  ``grad()`` and ``backward()`` (item 3).
 - ``.data`` assigned any real number is stored as a float (item 4).
 - One rule for numbers past the float range, for every number type (item 12).
 - Names checked on assignment as in the constructor (item 16).
@@ -126,6 +128,80 @@ def test_an_undefined_slope_records_and_replays_as_nan():
     replay = record(dy, params=[x, y])
     value, grads = replay.run()
     assert math.isnan(value) and all(math.isnan(g) for g in grads)
+
+
+# --- item 3: the two backward passes agree, constants included ---------------------
+
+
+def every_node_agrees(out: Value) -> dict[Value, float]:
+    """grad(), grad(create_graph=True) and backward() for every node under ``out``."""
+    order = topological_order(out)
+    floats = {n: grad(out, n) for n in order}
+    nodes = {n: grad(out, n, create_graph=True).data for n in order}
+    for n in order:
+        n.grad = 0.0
+    out.backward()
+    for n in order:
+        assert same(floats[n], nodes[n]) and same(floats[n], n.grad), (n, floats[n], nodes[n], n.grad)
+    return floats
+
+
+def test_grad_of_a_constant_node_agrees_between_the_passes():
+    u = Value(3.0)
+    o = u * 2.0
+    c = o.parents[1]
+    assert c.is_constant
+    assert grad(o, c) == 3.0
+    assert grad(o, c, create_graph=True).data == 3.0
+    o.backward()
+    assert c.grad == 3.0
+
+
+@pytest.mark.parametrize(
+    "label, build, slope",
+    [  # ∂out/∂(the constant) written out: the closed form of each
+        ("u * 2", lambda u: u * 2.0, lambda u: u),
+        ("2 * u", lambda u: 2.0 * u, lambda u: u),
+        ("u / 4", lambda u: u / 4.0, lambda u: -u / 16.0),  # ∂(u/c)/∂c = -u/c²
+        ("3 - u", lambda u: 3.0 - u, lambda u: 1.0),
+        ("2 ** u", lambda u: 2.0**u, lambda u: u * 2.0 ** (u - 1.0)),  # ∂(c^u)/∂c = u·c^(u−1)
+        ("u ** 3", lambda u: u**3.0, lambda u: 0.0),  # a number exponent is a constant: 0 by the rule
+        ("linear weight", lambda u: linear([0.5], [u], 0.25), lambda u: u),  # ∂(w·u + b)/∂w = u
+        ("linear input", lambda u: linear([u], [0.5], 0.25), lambda u: u),
+        ("linear bias", lambda u: linear([u], [u], 0.25), lambda u: 1.0),
+        ("sum_of", lambda u: sum_of([u, 1.5, u]), lambda u: 1.0),
+    ],
+)
+def test_constants_in_every_operation_get_the_same_gradient_from_both_passes(label, build, slope):
+    u = Value(1.5)
+    out = build(u)
+    grads = every_node_agrees(out)
+    constants = [n for n in topological_order(out) if n.is_constant]
+    assert constants, label
+    assert math.isclose(grads[constants[0]], slope(1.5), rel_tol=1e-15), (label, grads[constants[0]])
+
+
+def test_a_zero_gradient_has_the_same_sign_in_every_pass():
+    # ∂(x·y)/∂x = y = −0.0: the float pass and backward() add it to 0.0 (+0.0)
+    x, y = Value(2.0), Value(-0.0)
+    out = x * y
+    floats = grad(out, x)
+    node = grad(out, x, create_graph=True)
+    out.backward()
+    signs = [math.copysign(1.0, g) for g in (floats, node.data, x.grad)]
+    assert signs == [1.0, 1.0, 1.0] and floats == node.data == x.grad == 0.0
+    assert grad(node, y) == 1.0  # still the slope of y: ∂²(x·y)/∂x∂y = 1
+
+
+def test_second_derivative_in_a_constant_node_used_twice():
+    u = Value(3.0)
+    o = u * 2.0
+    c = o.parents[1]
+    o2 = o * c  # u·c²: ∂/∂c = 2uc = 12, ∂²/∂c² = 2u = 6
+    first = grad(o2, c, create_graph=True)
+    assert first.data == grad(o2, c) == 12.0
+    assert grad(first, c) == 6.0
+    assert grad(first, u) == 4.0  # ∂²/∂c∂u = 2c
 
 
 # --- item 4: .data takes any real number, as a float --------------------------------
