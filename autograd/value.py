@@ -19,11 +19,18 @@ bool, float, ``Fraction``, ``Decimal``, numpy scalars.  It is stored as a
 float.  One rule for every type: a finite number past the float range
 (``10**400``, ``Decimal('1e400')``) is an ``OverflowError``; ``inf`` and
 ``nan`` themselves are floats and stay allowed.
+
+Copies: ``copy.copy`` gives a node with the same parents; ``copy.deepcopy``
+copies the whole graph under a node and ``pickle`` stores it, both without
+recursion (any depth), keeping each graph's shared nodes shared and the
+operations (``Op``) and markers the engine's own objects.
 """
 
 from __future__ import annotations
 
+import copyreg
 import math
+import threading
 from operator import attrgetter
 from typing import Any, Iterable, Sequence
 
@@ -35,7 +42,11 @@ from .walk import topological_order
 
 
 class Op:
-    """A primitive: the name shown in graphs and derivations, and its rule."""
+    """A primitive: the name shown in graphs and derivations, and its rule.
+
+    Each is one module-level object, compared by identity (``node._op is
+    CONST``): copies are the object itself, and a pickle stores its name here.
+    """
 
     __slots__ = ("name", "rule")
 
@@ -46,6 +57,17 @@ class Op:
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
 
+    def __copy__(self) -> "Op":
+        return self
+
+    def __deepcopy__(self, memo: dict) -> "Op":
+        return self
+
+    def __reduce__(self) -> str:
+        for key, obj in globals().items():  # pickled as its module-level name
+            if obj is self:
+                return key
+        raise TypeError(f"cannot pickle {self!r}: it is not one of autograd.value's operations")
 
 
 ADD = Op("+", rules.add)
@@ -325,6 +347,74 @@ class Value:
         """Set ``grad`` to 0.0 on this node and every node it depends on."""
         for node in topological_order(self):
             node.grad = 0.0
+
+    # --- copies and pickles ----------------------------------------------------------
+
+    def __copy__(self) -> "Value":
+        """The same number, grad, name and operation, over the same parents."""
+        node = _new(Value)
+        node._data, node.grad, node._name = self._data, self.grad, self._name
+        node._op, node._a, node._b = self._op, self._a, self._b
+        return node
+
+    def __deepcopy__(self, memo: dict) -> "Value":
+        """A copy of the whole graph under this node, parents before children
+        (no recursion); nodes already in ``memo`` are used as they are."""
+        done = memo.get(id(self))
+        if done is not None:
+            return done
+        for node in topological_order(self):
+            if id(node) in memo:
+                continue
+            c = node.__copy__()
+            a, b = node._a, node._b
+            if b is _NARY:
+                c._a = tuple([memo[id(p)] for p in a])
+            elif a is not None:
+                c._a = memo[id(a)]
+                if b is not None:
+                    c._b = memo[id(b)]
+            memo[id(node)] = c
+        return memo[id(self)]
+
+    def __reduce_ex__(self, protocol: Any) -> tuple:
+        """Pickle without recursion: an interior node first lists the interior
+        nodes under it, parents before children, so that each of them is
+        pickled after its parents and refers to them by the pickle's memo."""
+        listed = getattr(_pickling, "listed", None)
+        if self._a is None or (listed is not None and listed.pop(id(self), None) is self):
+            return copyreg.__newobj__, (Value,), (None, *self._fields())
+        below = [n for n in topological_order(self)[:-1] if n._a is not None]
+        _pickling.listed = {id(n): n for n in below}
+        return copyreg.__newobj__, (Value,), ((below, _EndOfListing()), *self._fields())
+
+    def _fields(self) -> tuple:
+        return self._data, self.grad, self._name, self._op, self.parents
+
+    def __setstate__(self, state: tuple) -> None:
+        _, self._data, self.grad, self._name, self._op, parents = state
+        n = len(parents)
+        if n == 0:
+            self._a = self._b = None
+        elif n == 1:
+            self._a, self._b = parents[0], None
+        elif n == 2:
+            self._a, self._b = parents
+        else:
+            self._a, self._b = tuple(parents), _NARY
+
+
+#: The interior nodes that the pickle being written lists ahead of their root
+#: (``Value.__reduce_ex__``), by id; each thread pickles on its own.
+_pickling = threading.local()
+
+
+class _EndOfListing:
+    """Pickled right after a listing: the listing is over (nothing is stored)."""
+
+    def __reduce__(self) -> tuple:
+        _pickling.listed = None
+        return tuple, ()
 
 
 def _const(x: Any) -> Value:

@@ -18,7 +18,27 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # for the annotations only: value.py imports this module
     from .value import Value
 
-NARY = object()  # a node's _b when its parents (three or more) are a tuple in _a
+
+class _Nary:
+    """The marker in a node's ``_b`` when its parents (three or more) are a tuple
+    in ``_a``: one object, the same one through copies and pickles."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NARY"
+
+    def __reduce__(self) -> str:
+        return "NARY"  # pickled as this module's name for it
+
+    def __copy__(self) -> "_Nary":
+        return self
+
+    def __deepcopy__(self, memo: dict) -> "_Nary":
+        return self
+
+
+NARY = _Nary()
 _PLACE = object()  # on the stack above a node: place that node now
 
 

@@ -5,6 +5,8 @@
 - ``grad(..., create_graph=True)`` with respect to a constant node agrees with
   ``grad()`` and ``backward()`` (item 3).
 - ``.data`` assigned any real number is stored as a float (item 4).
+- ``copy.copy``, ``copy.deepcopy`` and ``pickle`` of graphs of any depth, and of
+  ``nn`` models (item 9).
 - One rule for numbers past the float range, for every number type (item 12).
 - Names checked on assignment as in the constructor (item 16).
 
@@ -251,6 +253,146 @@ def test_data_assignment_rejects_non_numbers_and_keeps_the_old_value(bad, typena
     with pytest.raises(TypeError, match=rf"^Value\.data needs a real number, got {typename}"):
         w.data = bad
     assert w.data == 0.5
+
+
+# --- item 9: copies and pickles --------------------------------------------------------
+
+
+def wide_graph() -> tuple[Value, list[Value]]:
+    xs = [Value(float(i), name=f"x{i}") for i in range(1, 5)]
+    return sum_of(xs) * 2.0 + linear(xs[:2], [0.5, xs[2]], 0.25), xs
+
+
+def check_copy(original: Value, xs: list[Value], copied: Value) -> None:
+    """The copy computes what the original does, on nodes of its own."""
+    old = set(map(id, topological_order(original)))
+    order = topological_order(copied)
+    assert not old & set(map(id, order))
+    assert [n.data for n in order] == [n.data for n in topological_order(original)]
+    assert [n.op for n in order] == [n.op for n in topological_order(original)]
+    assert [n.is_constant for n in order] == [n.is_constant for n in topological_order(original)]
+    copied.backward()
+    leaves = {n.name: n for n in order if n.name}
+    # ∂/∂x1 = 2 + 0.5, ∂/∂x2 = 2 + x3, ∂/∂x3 = 2 + x2, ∂/∂x4 = 2
+    assert [leaves[f"x{i}"].grad for i in range(1, 5)] == [2.5, 5.0, 4.0, 2.0]
+    assert all(x.grad == 0.0 for x in xs)  # the original is untouched
+    replay = record(copied, params=[leaves[f"x{i}"] for i in range(1, 5)])
+    assert replay.run()[1] == [2.5, 5.0, 4.0, 2.0]
+
+
+def test_deepcopy_keeps_operations_and_markers():
+    out, xs = wide_graph()
+    check_copy(out, xs, copy.deepcopy(out))
+
+
+@pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
+def test_pickle_keeps_operations_and_markers(protocol):
+    out, xs = wide_graph()
+    check_copy(out, xs, pickle.loads(pickle.dumps(out, protocol)))
+
+
+def test_ops_and_the_marker_are_copied_and_pickled_as_themselves():
+    from autograd.walk import NARY
+
+    for obj in (MUL, NARY):
+        assert copy.copy(obj) is obj and copy.deepcopy(obj) is obj
+        assert pickle.loads(pickle.dumps(obj)) is obj
+    stranger = Op("mine", rules.add)
+    with pytest.raises(TypeError, match=r"^cannot pickle Op\('mine'\): it is not one of autograd\.value's"):
+        pickle.dumps(Value(1.0, None, stranger, (Value(1.0), Value(2.0))))
+
+
+def test_shallow_copy_shares_the_parents():
+    a, b = Value(2.0, name="a"), Value(3.0)
+    out = a * b
+    out.grad = 7.0
+    c = copy.copy(out)
+    assert c is not out and c.parents == (a, b) and c.parents[0] is a
+    assert (c.data, c.grad, c.op, c.name) == (6.0, 7.0, "*", None)
+    s = sum_of([a, b, a])
+    assert copy.copy(s).parents == (a, b, a)
+
+
+def test_copies_keep_shared_nodes_shared():
+    x = Value(2.0, name="x")
+    h = x * x
+    out = h + h
+    for copied in (copy.deepcopy([out, x, h]), pickle.loads(pickle.dumps([out, x, h]))):
+        c_out, c_x, c_h = copied
+        assert c_out.parents == (c_h, c_h) and c_h.parents == (c_x, c_x)
+        c_out.backward()
+        assert c_x.grad == 8.0 and x.grad == 0.0  # d(2x²)/dx = 4x
+
+
+def deep_chain(n: int) -> list[Value]:
+    """x, then y ← y·w + 0.001 n/2 times (n operation nodes): every y, x first."""
+    x, w = Value(0.5, name="x"), Value(0.999, name="w")
+    ys = [x]
+    for _ in range(n // 2):
+        ys.append(ys[-1] * w + 0.001)
+    return ys
+
+
+def chain_gradients(n: int) -> tuple[float, float, float]:
+    """The same chain in floats: (y, ∂y/∂x, ∂y/∂w)."""
+    ys = [0.5]
+    for _ in range(n // 2):
+        ys.append(ys[-1] * 0.999 + 0.001)
+    gy, gw = 1.0, 0.0
+    for k in range(n // 2 - 1, -1, -1):  # ∂y_{k+1}/∂y_k = w, ∂y_{k+1}/∂w = y_k
+        gw += gy * ys[k]
+        gy *= 0.999
+    return ys[-1], gy, gw
+
+
+def test_a_100000_node_chain_deep_copies_and_pickles():
+    n = 100_000
+    ys = deep_chain(n)
+    y = ys[-1]
+    value, dx, dw = chain_gradients(n)
+    for copied in (copy.deepcopy(y), pickle.loads(pickle.dumps(y, pickle.HIGHEST_PROTOCOL))):
+        leaves = {v.name: v for v in topological_order(copied) if v.name}
+        assert copied.data == value
+        copied.backward()
+        assert math.isclose(leaves["x"].grad, dx, rel_tol=1e-9)
+        assert math.isclose(leaves["w"].grad, dw, rel_tol=1e-9)
+        del copied, leaves
+    assert ys[0].grad == 0.0  # the original is untouched
+
+
+def test_pickles_in_a_row_share_no_state():
+    ys = deep_chain(60_000)
+    # the middle first (its own listing), then the root, whose listing skips the
+    # nodes below the middle (already in the pickle): that listing must end with it
+    middle, root = pickle.loads(pickle.dumps([ys[len(ys) // 2], ys[-1]]))
+    assert middle in set(topological_order(root))
+    quarter = pickle.loads(pickle.dumps(ys[len(ys) // 4]))  # deep, and pickled on its own again
+    assert quarter.data == ys[len(ys) // 4].data
+
+
+def test_copied_nn_model_trains_on_its_own():
+    model = nn.MLP(2, [3, 1], activation="tanh", seed=1)
+    twin = copy.deepcopy(model)
+    assert [name for name, _ in twin.named_parameters()] == [name for name, _ in model.named_parameters()]
+    before = [p.data for p in model.parameters()]
+    assert [p.data for p in twin.parameters()] == before
+    assert not set(map(id, twin.parameters())) & set(map(id, model.parameters()))
+    nn.squared_error(twin([0.5, -1.0]), [1.0]).backward()
+    twin_grads = [p.grad for p in twin.parameters()]
+    nn.SGD(twin.parameters(), lr=0.1).step()
+    assert [p.data for p in twin.parameters()] == [v - 0.1 * g for v, g in zip(before, twin_grads)]
+    assert [p.data for p in model.parameters()] == before  # the original did not move
+    assert all(p.grad == 0.0 for p in model.parameters())
+    # the original, at the same point, gets the same gradients on its own nodes
+    nn.squared_error(model([0.5, -1.0]), [1.0]).backward()
+    assert [p.grad for p in model.parameters()] == twin_grads and any(twin_grads)
+
+
+def test_pickled_nn_model_predicts_the_same():
+    model = nn.MLP(2, [3, 1], activation="sigmoid", seed=3)
+    loaded = pickle.loads(pickle.dumps(model))
+    assert loaded([0.25, 0.75])[0].data == model([0.25, 0.75])[0].data
+    assert [p.name for p in loaded.parameters()] == [p.name for p in model.parameters()]
 
 
 # --- item 12: numbers past the float range ------------------------------------------------
