@@ -209,24 +209,23 @@ def test_second_derivative_in_a_constant_node_used_twice():
 # --- item 4: .data takes any real number, as a float --------------------------------
 
 
-def real_numbers() -> list:
-    values = [1, True, False, -3, Fraction(1, 3), Decimal("0.25")]
-    np = pytest.importorskip("numpy")
-    return values + [np.float32(0.1), np.float64(0.5), np.int64(2), np.bool_(True)]
+REAL_NUMBERS = [1, True, False, -3, Fraction(1, 3), Decimal("0.25")]
+
+SLOPES = [  # f, and its slope written out
+    (Value.tanh, lambda v: 1.0 - math.tanh(v) ** 2),
+    (Value.sigmoid, lambda v: (1.0 / (1.0 + math.exp(-v))) * (1.0 - 1.0 / (1.0 + math.exp(-v)))),
+    (lambda w: w**2.0, lambda v: 2.0 * v),
+    (lambda w: w ** Value(3.0), lambda v: 3.0 * v**2.0),
+    (lambda w: 2.0**w, lambda v: 2.0**v * math.log(2.0)),
+    (lambda w: w.exp(), lambda v: math.exp(v)),
+]
 
 
-def test_data_assignment_stores_a_float_and_backward_works():
-    for number in real_numbers():
-        expected = float(number)  # the float the constructor would store
+def check_assignments(numbers: list) -> None:
+    for number in numbers:
+        expected = float(number)  # the float the constructor stores
         assert Value(number).data == expected
-        for f, slope in [
-            (Value.tanh, lambda v: 1.0 - math.tanh(v) ** 2),
-            (Value.sigmoid, lambda v: (1.0 / (1.0 + math.exp(-v))) * (1.0 - 1.0 / (1.0 + math.exp(-v)))),
-            (lambda w: w**2.0, lambda v: 2.0 * v),
-            (lambda w: w ** Value(3.0), lambda v: 3.0 * v**2.0),
-            (lambda w: 2.0**w, lambda v: 2.0**v * math.log(2.0)),
-            (lambda w: w.exp(), lambda v: math.exp(v)),
-        ]:
+        for f, slope in SLOPES:
             w = Value(0.5)
             w.data = number
             assert type(w.data) is float and w.data == expected, number
@@ -234,15 +233,24 @@ def test_data_assignment_stores_a_float_and_backward_works():
             assert math.isclose(w.grad, slope(expected), rel_tol=1e-12, abs_tol=1e-300), (number, w.grad)
 
 
-def test_data_assignment_agrees_between_eager_and_replay():
+def test_data_assignment_stores_a_float_and_backward_works():
+    check_assignments(REAL_NUMBERS)
+
+
+def test_numpy_data_assignment_stores_a_float_and_backward_works():
     np = pytest.importorskip("numpy")
+    check_assignments([np.float32(0.1), np.float64(0.5), np.int64(2), np.bool_(True)])
+
+
+def test_data_assignment_agrees_between_eager_and_replay():
     w, b = Value(0.5), Value(0.1)
-    replay = record((w * 3.0 + b).tanh(), params=[w, b])
-    w.data, b.data = np.float32(0.25), 1  # new values after the recording
+    replay = record(w.tanh() + b * w, params=[w, b])
+    w.data, b.data = 1, Fraction(1, 4)  # new values after the recording
     value, grads = replay.run()
-    t = math.tanh(float(np.float32(0.25)) * 3.0 + 1.0)
-    assert value == t and grads == [3.0 * (1.0 - t * t), 1.0 - t * t]
-    (w * 3.0 + b).tanh().backward()
+    t = math.tanh(1.0)
+    assert value == t + 0.25 * 1.0
+    assert math.isclose(grads[0], (1.0 - t * t) + 0.25, rel_tol=1e-15) and grads[1] == 1.0
+    (w.tanh() + b * w).backward()
     assert [w.grad, b.grad] == grads
 
 
