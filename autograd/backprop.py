@@ -7,6 +7,7 @@ the rule table (``backprop_values``), so that they can be differentiated again.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Sequence
 
 from .value import CONST, Value
@@ -22,28 +23,43 @@ def backprop_floats(order: list[Value], seed: float) -> dict[Value, float]:
         if not parents:
             continue
         g = grads[node]
-        for p, d in zip(parents, node._op.rule(node.data, *[p.data for p in parents])):
+        for p, d in zip(parents, node._op.rule(node._data, *[p._data for p in parents])):
             grads[p] = get(p, 0.0) + g * d
     return grads
 
 
-def backprop_values(order: list[Value], seed: Value) -> dict[Value, Any]:
-    """d(root)/d(node) as graph nodes, so they can be differentiated again."""
+def backprop_values(order: list[Value], seed: Value, asked: Sequence[Value] = ()) -> dict[Value, Any]:
+    """d(root)/d(node) as graph nodes, so they can be differentiated again.
+
+    Constant nodes get no gradient unless they are among ``asked``: the rules
+    see them as plain floats (the smaller graph), and as Values when asked.
+    """
     grads: dict[Value, Any] = {order[-1]: seed}
+    variable = {c for c in asked if c._op is CONST}  # constants differentiated too
     for node in reversed(order):
         parents = node.parents
         if not parents:
             continue
         g = grads[node]
         # the rule sees Values for graph nodes and floats for constants
-        args = [p.data if p._op is CONST else p for p in parents]
+        args = [p._data if p._op is CONST and p not in variable else p for p in parents]
         for p, d in zip(parents, node._op.rule(node, *args)):
-            if p._op is CONST:
+            if p._op is CONST and p not in variable:
                 continue
             term = g if (isinstance(d, float) and d == 1.0) else g * d
             prev = grads.get(p)
             grads[p] = term if prev is None else prev + term
     return grads
+
+
+def _from_zero(g: Value | None) -> Value:
+    """A gradient as the float pass accumulates it, from 0.0: 0.0 + g, which is
+    g itself except that a sum of −0.0 terms is +0.0 (so both give the same bits)."""
+    if g is None:
+        return Value(0.0, None, CONST)
+    if g._data == 0.0 and math.copysign(1.0, g._data) < 0.0:
+        return g + 0.0
+    return g
 
 
 def grad(output: Value, inputs: Value | Sequence[Value], create_graph: bool = False) -> Any:
@@ -63,9 +79,8 @@ def grad(output: Value, inputs: Value | Sequence[Value], create_graph: bool = Fa
             raise TypeError(f"grad() input {i} is not a Value: {type(x).__name__} {x!r}")
     order = topological_order(output)
     if create_graph:
-        grads = backprop_values(order, Value(1.0, None, CONST))
-        results = [grads.get(x) for x in wanted]
-        results = [Value(0.0, None, CONST) if r is None else r for r in results]
+        grads = backprop_values(order, Value(1.0, None, CONST), wanted)
+        results = [_from_zero(grads.get(x)) for x in wanted]
     else:
         grads = backprop_floats(order, 1.0)
         results = [grads.get(x, 0.0) for x in wanted]

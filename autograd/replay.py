@@ -73,6 +73,7 @@ from .value import (
     SUB,
     SUM,
     TANH,
+    UNDEFINED,
     Value,
     _power,
     linear,
@@ -387,6 +388,7 @@ _FORWARD: dict[Any, Any] = {
     RELU: lambda o, a: [f"{o} = 0.0 if {a[0]} <= 0.0 else {a[0]}"],
     LINEAR: _linear,
     SUM: lambda o, a: _sum_lines(o, a[0], a[1:]),
+    UNDEFINED: lambda o, a: [f"{o} = _nan"],  # a slope with no real value (rules.undefined)
 }
 
 # The same operations on Values: re-run eagerly to name a failing node.
@@ -396,6 +398,7 @@ _EAGER: dict[Any, Any] = {
     EXP: Value.exp, LOG: Value.log, TANH: Value.tanh, SIGMOID: Value.sigmoid, RELU: Value.relu,
     LINEAR: lambda *p: linear(p[0:-1:2], p[1:-1:2], p[-1]),
     SUM: lambda *p: sum_of(p),
+    UNDEFINED: rules.undefined,
 }
 
 

@@ -5,7 +5,12 @@ and returns one local derivative ∂out/∂parent per parent.  The rules use onl
 arithmetic and the helpers below, so the same rule runs on plain floats (the
 fast backward pass) and on ``Value`` nodes (the graph-building backward pass
 of ``grad(..., create_graph=True)``, which gives higher-order derivatives).
-Constant operands (plain numbers the user mixed in) always arrive as floats.
+Constant operands (plain numbers the user mixed in) arrive as floats, unless
+``grad`` was asked for the derivative with respect to that constant node.
+
+A slope with no real value (∂(a^b)/∂b for a base a < 0, relu' at nan) is
+``undefined(...)``: nan, and on Values a node whose own slopes are nan, so
+that NaN in gives NaN out at every order of differentiation.
 """
 
 from __future__ import annotations
@@ -61,13 +66,24 @@ def times_power(k: Any, base: Any, exponent: Any) -> Any:
     return k * p
 
 
-def _no_graph(base: Any, exponent: Any) -> Any:
-    raise RuntimeError("autograd.value has not registered infinite_power_node")
+def undefined(*xs: Any) -> Any:
+    """A slope with no real value at ``xs``: nan; with Values among ``xs``, a
+    node holding nan over them, whose slope in each is itself (nan again)."""
+    for x in xs:
+        if not isinstance(x, float):
+            return undefined_node(*xs)
+    return math.nan
 
 
-#: ``base ** exponent`` as a graph node holding ±inf, for ``power`` on Values.
-#: ``value.py`` sets it when it loads (the rules never import the Value class).
+def _no_graph(*args: Any) -> Any:
+    raise RuntimeError("autograd.value has not registered its node builders")
+
+
+#: ``base ** exponent`` as a graph node holding ±inf, for ``power`` on Values,
+#: and nan as a node over Values, for ``undefined``.  ``value.py`` sets both
+#: when it loads (the rules never import the Value class).
 infinite_power_node: Callable[[Any, Any], Any] = _no_graph
+undefined_node: Callable[..., Any] = _no_graph
 
 
 # --- the rules: ∂out/∂parent for each parent, in parent order ----------------
@@ -94,20 +110,24 @@ def neg(out, a):  # out = -a
 
 
 def pow_const(out, a, k):  # out = a ** k, k a constant:  ∂/∂a = k·a^(k-1)
-    if k == 0.0:  # a⁰ ≡ 1: slope 0 everywhere, also at a = 0 (where 0·0⁻¹ would be nan)
+    # (∂/∂k is 0: the exponent is a constant, also when grad() is asked for it)
+    if data(k) == 0.0:  # a⁰ ≡ 1: slope 0 everywhere, also at a = 0 (where 0·0⁻¹ would be nan)
         return 0.0, 0.0
     return times_power(k, a, k - 1.0), 0.0
 
 
 def pow_value(out, a, b):  # out = a ** b:  ∂/∂a = b·a^(b-1),  ∂/∂b = out·ln a
-    a_data = data(a)
+    a_data, b_data = data(a), data(b)
     if a_data > 0.0:
-        d_b = out * log(a)
-    elif a_data == 0.0 and data(b) > 0.0:
-        d_b = 0.0  # lim a→0⁺ of a^b·ln a = 0 for b > 0
-    else:
-        d_b = math.nan  # a^b is not real-valued near b when a < 0
-    return times_power(b, a, b - 1.0), d_b
+        return times_power(b, a, b - 1.0), out * log(a)
+    if a_data == 0.0 and b_data >= 0.0:  # the one-sided limits a → 0⁺, held as numbers
+        if b_data == 0.0:
+            # ∂/∂a: a⁰ ≡ 1, slope 0 (as for a ** 0.0; b·a^(b-1) would be 0·inf);
+            # ∂/∂b: a⁰·ln a = ln a → -inf (also the quotient (0^h − 0^0)/h = -1/h)
+            return 0.0, -math.inf
+        return times_power(b, a, b - 1.0), 0.0  # ∂/∂b: a^b·ln a → 0 for b > 0
+    # a < 0 (or 0 with b < 0, or nan): a^b is not real-valued near b, nor is ln a
+    return times_power(b, a, b - 1.0), undefined(a, b)
 
 
 def exp(out, a):  # (e^a)' = e^a
@@ -139,7 +159,7 @@ def sigmoid(out, a):  # σ' = σ(1 - σ)
 
 def relu(out, a):  # relu' = 1 for a > 0, else 0 (0 at the kink, by convention); nan at nan
     x = data(a)
-    return (1.0 if x > 0.0 else 0.0 if x <= 0.0 else math.nan,)
+    return (1.0 if x > 0.0 else 0.0 if x <= 0.0 else undefined(a),)
 
 
 def linear(out, *parents):
@@ -156,3 +176,6 @@ def linear(out, *parents):
 def total(out, *parents):  # out = p1 + p2 + … + pn
     return (1.0,) * len(parents)
 
+
+def undefined_rule(out, *parents):  # out = nan with no real slope: ∂out/∂p is out itself
+    return (out,) * len(parents)

@@ -12,11 +12,26 @@ graph grows.
 IEEE arithmetic: NaN propagates through every primitive (``relu(nan)`` is
 nan, ``sigmoid(nan)`` is nan) and infinities follow float rules; the errors
 raised are those of real-number domains, named below each primitive.
+
+Numbers in: ``data`` (in the constructor, on assignment, and a plain number
+mixed into an expression) is any real number that converts to a float: int,
+bool, float, ``Fraction``, ``Decimal``, numpy scalars.  It is stored as a
+float.  One rule for every type: a finite number past the float range
+(``10**400``, ``Decimal('1e400')``) is an ``OverflowError``; ``inf`` and
+``nan`` themselves are floats and stay allowed.
+
+Copies: ``copy.copy`` gives a node with the same parents; ``copy.deepcopy``
+copies the whole graph under a node and ``pickle`` stores it, both without
+recursion (any depth), keeping each graph's shared nodes shared and the
+operations (``Op``) and markers the engine's own objects.
 """
 
 from __future__ import annotations
 
+import copyreg
 import math
+import threading
+from operator import attrgetter
 from typing import Any, Iterable, Sequence
 
 from . import rules
@@ -27,7 +42,11 @@ from .walk import topological_order
 
 
 class Op:
-    """A primitive: the name shown in graphs and derivations, and its rule."""
+    """A primitive: the name shown in graphs and derivations, and its rule.
+
+    Each is one module-level object, compared by identity (``node._op is
+    CONST``): copies are the object itself, and a pickle stores its name here.
+    """
 
     __slots__ = ("name", "rule")
 
@@ -37,6 +56,18 @@ class Op:
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
+
+    def __copy__(self) -> "Op":
+        return self
+
+    def __deepcopy__(self, memo: dict) -> "Op":
+        return self
+
+    def __reduce__(self) -> str:
+        for key, obj in globals().items():  # pickled as its module-level name
+            if obj is self:
+                return key
+        raise TypeError(f"cannot pickle {self!r}: it is not one of autograd.value's operations")
 
 
 ADD = Op("+", rules.add)
@@ -54,45 +85,85 @@ RELU = Op("relu", rules.relu)
 LINEAR = Op("linear", rules.linear)  # Σ wᵢ·xᵢ + b, the net input z
 SUM = Op("sum", rules.total)
 CONST = Op("const", None)  # a plain number mixed into an expression
+UNDEFINED = Op("undefined", rules.undefined_rule)  # a slope with no real value (nan), see rules.undefined
 
 
-def _as_float(data: Any) -> float:
+def _as_float(data: Any, where: str = "Value()") -> float:
+    """``data`` as a float: a real number within the float range, or ±inf or nan itself."""
     if isinstance(data, (str, bytes, bytearray, Value)) or data is None:
-        raise TypeError(f"Value() needs a real number, got {type(data).__name__}: {data!r}")
+        raise TypeError(f"{where} needs a real number, got {type(data).__name__}: {_brief(data)}")
     try:
-        return float(data)
+        x = float(data)
+    except OverflowError:  # an int or Fraction past the float range
+        raise OverflowError(_too_large(data, where)) from None
     except (TypeError, ValueError):
-        raise TypeError(
-            f"Value() needs a real number, got {type(data).__name__}: {data!r}"
-        ) from None
+        raise TypeError(f"{where} needs a real number, got {type(data).__name__}: {_brief(data)}") from None
+    if x in (math.inf, -math.inf):  # a finite number that rounded past the range (Decimal('1e400'))?
+        try:
+            finite = bool(-math.inf < data < math.inf)
+        except (TypeError, ValueError, ArithmeticError):
+            finite = False  # a type that does not compare with floats: trust its float
+        if finite:
+            raise OverflowError(_too_large(data, where))
+    return x
+
+
+def _brief(x: Any, limit: int = 60) -> str:
+    """repr(x), shortened in the middle past ``limit`` characters."""
+    try:
+        r = repr(x)
+    except ValueError:  # e.g. an int past sys.get_int_max_str_digits()
+        r = f"<{type(x).__name__}>"
+    return r if len(r) <= limit else f"{r[:limit // 2]}…{r[-(limit // 4):]} ({len(r)} characters)"
+
+
+def _too_large(x: Any, where: str) -> str:
+    if isinstance(x, int):  # its size without printing its digits
+        shown = f"≈ {'-' if x < 0 else ''}1e+{math.floor(math.log10(abs(x)))}"
+    else:
+        shown = _brief(x)
+    return f"{where}: {type(x).__name__} {shown} is too large for a float (the float range ends at ±1.8e308)"
+
+
+def _checked_name(name: Any) -> str:
+    """A node's name: printable text, not blank ('layer1.neuron2.w1', 'θ6', 'ŷ', 'δ_o1')."""
+    if not isinstance(name, str):
+        raise TypeError(f"a Value name must be a str, got {type(name).__name__}: {_brief(name)}")
+    if not name.strip() or not name.isprintable():
+        raise ValueError(f"a Value name must be printable text, not blank and without control "
+                         f"characters, got {_brief(name)}")
+    return name
 
 
 def _show(v: "Value") -> str:
     """'name = data' for a named node, the number alone otherwise."""
-    return f"{v.name} = {v.data!r}" if v.name is not None else repr(v.data)
+    return f"{v.name} = {v._data!r}" if v.name is not None else repr(v._data)
 
 
 class Value:
     """A scalar that remembers how it was computed.
 
-    ``data`` is the number, ``grad`` the derivative of the last ``backward()``
-    output with respect to it (0.0 until a backward pass reaches it), ``name``
-    an optional label shown in graphs, derivations and error messages.
+    ``data`` is the number (a float; assign any real number, see the module
+    notes), ``grad`` the derivative of the last ``backward()`` output with
+    respect to it (0.0 until a backward pass reaches it), ``name`` an optional
+    label shown in graphs, derivations and error messages (printable text).
     """
 
     # parents live in _a, _b: () -> None, None; (a,) -> a, None; (a, b) -> a, b;
-    # three or more -> the tuple, _NARY.  Read them as ``parents``.
-    __slots__ = ("data", "grad", "name", "_op", "_a", "_b")
+    # three or more -> the tuple, _NARY.  Read them as ``parents``.  ``data`` and
+    # ``name`` are properties over _data and _name, which the engine reads and
+    # writes directly (always a float, and None or a checked str).
+    __slots__ = ("_data", "grad", "_name", "_op", "_a", "_b")
 
     def __init__(self, data: Any, name: str | None = None, _op: Op | None = None,
                  _parents: tuple = ()) -> None:
         if data.__class__ is not float:
             data = _as_float(data)
-        if name is not None and not isinstance(name, str):
-            raise TypeError(f"Value name must be a str, got {type(name).__name__}: {name!r}")
-        self.data = data
+        if name is not None:
+            name = _checked_name(name)
+        self._data = data
         self.grad = 0.0
-        self.name = name
+        self._name = name
         self._op = _op
         n = len(_parents)
         if n == 2:
@@ -103,6 +174,15 @@ class Value:
             self._a, self._b = _parents[0], None
         else:
             self._a, self._b = tuple(_parents), _NARY
+
+    def _set_data(self, data: Any) -> None:
+        self._data = data if data.__class__ is float else _as_float(data, "Value.data")
+
+    def _set_name(self, name: str | None) -> None:
+        self._name = None if name is None else _checked_name(name)
+
+    data = property(attrgetter("_data"), _set_data, doc="The number, a float.")
+    name = property(attrgetter("_name"), _set_name, doc="The label, or None.")
 
     @property
     def parents(self) -> tuple:
@@ -140,11 +220,11 @@ class Value:
         """∂self/∂parent for each parent, as floats (empty for a leaf)."""
         if not self.parents:
             return ()
-        return tuple(self._op.rule(self.data, *[p.data for p in self.parents]))
+        return tuple(self._op.rule(self._data, *[p._data for p in self.parents]))
 
     def __repr__(self) -> str:
         name = f"name={self.name!r}, " if self.name is not None else ""
-        return f"Value({name}data={self.data!r}, grad={self.grad!r})"
+        return f"Value({name}data={self._data!r}, grad={self.grad!r})"
 
     # --- arithmetic ----------------------------------------------------------
 
@@ -152,37 +232,37 @@ class Value:
         other = other if isinstance(other, Value) else _const(other)
         if other is NotImplemented:
             return other
-        return _binary(self.data + other.data, ADD, self, other)
+        return _binary(self._data + other._data, ADD, self, other)
 
     def __radd__(self, other: Any) -> "Value":
         other = _const(other)
         if other is NotImplemented:
             return other
-        return _binary(other.data + self.data, ADD, other, self)
+        return _binary(other._data + self._data, ADD, other, self)
 
     def __sub__(self, other: Any) -> "Value":
         other = other if isinstance(other, Value) else _const(other)
         if other is NotImplemented:
             return other
-        return _binary(self.data - other.data, SUB, self, other)
+        return _binary(self._data - other._data, SUB, self, other)
 
     def __rsub__(self, other: Any) -> "Value":
         other = _const(other)
         if other is NotImplemented:
             return other
-        return _binary(other.data - self.data, SUB, other, self)
+        return _binary(other._data - self._data, SUB, other, self)
 
     def __mul__(self, other: Any) -> "Value":
         other = other if isinstance(other, Value) else _const(other)
         if other is NotImplemented:
             return other
-        return _binary(self.data * other.data, MUL, self, other)
+        return _binary(self._data * other._data, MUL, self, other)
 
     def __rmul__(self, other: Any) -> "Value":
         other = _const(other)
         if other is NotImplemented:
             return other
-        return _binary(other.data * self.data, MUL, other, self)
+        return _binary(other._data * self._data, MUL, other, self)
 
     def __truediv__(self, other: Any) -> "Value":
         other = other if isinstance(other, Value) else _const(other)
@@ -197,7 +277,7 @@ class Value:
         return _divide(other, self)
 
     def __neg__(self) -> "Value":
-        return _result(-self.data, NEG, (self,))
+        return _result(-self._data, NEG, (self,))
 
     def __pos__(self) -> "Value":
         return self
@@ -221,7 +301,7 @@ class Value:
     def exp(self) -> "Value":
         """e ** self; OverflowError past e**709.78 (the float range)."""
         try:
-            out = math.exp(self.data)
+            out = math.exp(self._data)
         except OverflowError:
             raise OverflowError(
                 f"exp overflows the float range: exp({_show(self)}) > 1.8e308"
@@ -230,17 +310,17 @@ class Value:
 
     def log(self) -> "Value":
         """Natural log; ValueError for a value <= 0."""
-        x = self.data
+        x = self._data
         if x <= 0.0:
             raise ValueError(f"log is defined only for values > 0: log({_show(self)})")
         return _result(math.log(x), LOG, (self,))
 
     def tanh(self) -> "Value":
-        return _result(math.tanh(self.data), TANH, (self,))
+        return _result(math.tanh(self._data), TANH, (self,))
 
     def sigmoid(self) -> "Value":
         """1 / (1 + e**-x), computed without overflow for every finite x."""
-        x = self.data
+        x = self._data
         if x >= 0.0:
             out = 1.0 / (1.0 + math.exp(-x))
         else:
@@ -250,7 +330,7 @@ class Value:
 
     def relu(self) -> "Value":
         """max(0, x); NaN stays NaN."""
-        x = self.data
+        x = self._data
         return _result(0.0 if x <= 0.0 else x, RELU, (self,))
 
     # --- gradients ---------------------------------------------------------------
@@ -268,14 +348,87 @@ class Value:
         for node in topological_order(self):
             node.grad = 0.0
 
+    # --- copies and pickles ----------------------------------------------------------
+
+    def __copy__(self) -> "Value":
+        """The same number, grad, name and operation, over the same parents."""
+        node = _new(Value)
+        node._data, node.grad, node._name = self._data, self.grad, self._name
+        node._op, node._a, node._b = self._op, self._a, self._b
+        return node
+
+    def __deepcopy__(self, memo: dict) -> "Value":
+        """A copy of the whole graph under this node, parents before children
+        (no recursion); nodes already in ``memo`` are used as they are."""
+        done = memo.get(id(self))
+        if done is not None:
+            return done
+        for node in topological_order(self):
+            if id(node) in memo:
+                continue
+            c = node.__copy__()
+            a, b = node._a, node._b
+            if b is _NARY:
+                c._a = tuple([memo[id(p)] for p in a])
+            elif a is not None:
+                c._a = memo[id(a)]
+                if b is not None:
+                    c._b = memo[id(b)]
+            memo[id(node)] = c
+        return memo[id(self)]
+
+    def __reduce_ex__(self, protocol: Any) -> tuple:
+        """Pickle without recursion: an interior node first lists the interior
+        nodes under it, parents before children, so that each of them is
+        pickled after its parents and refers to them by the pickle's memo."""
+        listed = getattr(_pickling, "listed", None)
+        if self._a is None or (listed is not None and listed.pop(id(self), None) is self):
+            return copyreg.__newobj__, (Value,), (None, *self._fields())
+        below = [n for n in topological_order(self)[:-1] if n._a is not None]
+        _pickling.listed = {id(n): n for n in below}
+        return copyreg.__newobj__, (Value,), ((below, _EndOfListing()), *self._fields())
+
+    def _fields(self) -> tuple:
+        return self._data, self.grad, self._name, self._op, self.parents
+
+    def __setstate__(self, state: tuple) -> None:
+        _, self._data, self.grad, self._name, self._op, parents = state
+        n = len(parents)
+        if n == 0:
+            self._a = self._b = None
+        elif n == 1:
+            self._a, self._b = parents[0], None
+        elif n == 2:
+            self._a, self._b = parents
+        else:
+            self._a, self._b = tuple(parents), _NARY
+
+
+#: The interior nodes that the pickle being written lists ahead of their root
+#: (``Value.__reduce_ex__``), by id; each thread pickles on its own.
+_pickling = threading.local()
+
+
+class _EndOfListing:
+    """Pickled right after a listing: the listing is over (nothing is stored)."""
+
+    def __reduce__(self) -> tuple:
+        _pickling.listed = None
+        return tuple, ()
+
 
 def _const(x: Any) -> Value:
     """Wrap a plain number mixed into an expression as a constant node."""
-    if isinstance(x, (int, float)):
-        return Value(float(x), None, CONST)
+    if x.__class__ is float:
+        return Value(x, None, CONST)
+    if isinstance(x, int):  # bool too
+        try:
+            return Value(float(x), None, CONST)
+        except OverflowError:
+            raise OverflowError(_too_large(x, "a number in an expression")) from None
     if isinstance(x, (str, bytes, complex)) or not hasattr(x, "__float__"):
         return NotImplemented
-    return Value(x, None, CONST)
+    return Value(_as_float(x, "a number in an expression"), None, CONST)
 
 
 def _result(data: float, op: Op, parents: tuple) -> Value:
@@ -294,9 +447,9 @@ def _binary(data: float, op: Op, a: Value, b: Value) -> Value:
         data = _as_float(data)
     if is_recording():
         node = _new(Value)
-        node.data = data
+        node._data = data
         node.grad = 0.0
-        node.name = None
+        node._name = None
         node._op = op
         node._a = a
         node._b = b
@@ -305,13 +458,13 @@ def _binary(data: float, op: Op, a: Value, b: Value) -> Value:
 
 
 def _divide(a: Value, b: Value) -> Value:
-    if b.data == 0.0:
+    if b._data == 0.0:
         raise ZeroDivisionError(f"division by zero: ({_show(a)}) / ({_show(b)})")
-    return _binary(a.data / b.data, DIV, a, b)
+    return _binary(a._data / b._data, DIV, a, b)
 
 
 def _power(a: Value, b: Value, op: Op) -> Value:
-    base, exponent = a.data, b.data
+    base, exponent = a._data, b._data
     where = f"({_show(a)}) ** ({_show(b)})"
     if base == 0.0 and exponent < 0.0:
         raise ZeroDivisionError(f"0 cannot be raised to a negative power: {where}")
@@ -339,6 +492,18 @@ def _infinite_power_node(base: Any, exponent: Any) -> Value:
 rules.infinite_power_node = _infinite_power_node
 
 
+def _undefined_node(*xs: Any) -> Value:
+    """nan as a node over the Values among ``xs``: a slope with no real value
+    (see ``rules.undefined``), whose own slopes are undefined too."""
+    parents = tuple(x for x in xs if isinstance(x, Value))
+    if not is_recording():
+        return Value(math.nan)
+    return Value(math.nan, None, UNDEFINED, parents)
+
+
+rules.undefined_node = _undefined_node
+
+
 def linear(weights: Sequence[Value], inputs: Sequence[Any], bias: Any) -> Value:
     """The net input z = Σ wᵢ·xᵢ + b as one node (a fused neuron).
 
@@ -352,12 +517,12 @@ def linear(weights: Sequence[Value], inputs: Sequence[Any], bias: Any) -> Value:
     for w, x in zip(weights, inputs):
         w = w if isinstance(w, Value) else _checked_const(w, "linear weight")
         x = x if isinstance(x, Value) else _checked_const(x, "linear input")
-        z += w.data * x.data
+        z += w._data * x._data
         parents.append(w)
         parents.append(x)
     bias = bias if isinstance(bias, Value) else _checked_const(bias, "linear bias")
     parents.append(bias)
-    return _result(z + bias.data, LINEAR, tuple(parents))
+    return _result(z + bias._data, LINEAR, tuple(parents))
 
 
 def sum_of(values: Iterable[Any]) -> Value:
@@ -365,9 +530,9 @@ def sum_of(values: Iterable[Any]) -> Value:
     parents = tuple(v if isinstance(v, Value) else _checked_const(v, "sum_of term") for v in values)
     if not parents:
         raise ValueError("sum_of needs at least one value")
-    out = parents[0].data
+    out = parents[0]._data
     for p in parents[1:]:  # left to right, as the unfused p1 + p2 + … would
-        out += p.data
+        out += p._data
     return _result(out, SUM, parents)
 
 

@@ -18,7 +18,27 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # for the annotations only: value.py imports this module
     from .value import Value
 
-NARY = object()  # a node's _b when its parents (three or more) are a tuple in _a
+
+class _Nary:
+    """The marker in a node's ``_b`` when its parents (three or more) are a tuple
+    in ``_a``: one object, the same one through copies and pickles."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NARY"
+
+    def __reduce__(self) -> str:
+        return "NARY"  # pickled as this module's name for it
+
+    def __copy__(self) -> "_Nary":
+        return self
+
+    def __deepcopy__(self, memo: dict) -> "_Nary":
+        return self
+
+
+NARY = _Nary()
 _PLACE = object()  # on the stack above a node: place that node now
 
 
@@ -81,12 +101,12 @@ def backward(root: Value, seed: float = 1.0) -> None:
         g = node.grad
         b = node._b
         if b is None:
-            (da,) = node._op.rule(node.data, a.data)
+            (da,) = node._op.rule(node._data, a._data)
             a.grad += g * da
         elif b is NARY:
-            for p, d in zip(a, node._op.rule(node.data, *[p.data for p in a])):
+            for p, d in zip(a, node._op.rule(node._data, *[p._data for p in a])):
                 p.grad += g * d
         else:
-            da, db = node._op.rule(node.data, a.data, b.data)
+            da, db = node._op.rule(node._data, a._data, b._data)
             a.grad += g * da
             b.grad += g * db

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any, Callable, Sequence
 
 from hypothesis import HealthCheck, settings
@@ -359,7 +361,13 @@ def programs(
             op = "**"
         elif op == "pow_value":  # node ** node (or itself: x ** x), base > 0
             base = pick(lambda v: v >= DOMAIN_MARGIN)
-            exponent = pick(lambda v: abs(v) <= 3.0)
+            # the exponent: any node within ±3, or one at 0 or below (exactly 0 where a node is)
+            wanted = draw(st.sampled_from(["any", "at or below 0", "at 0"]))
+            exponent = pick(lambda v: v == 0.0) if wanted == "at 0" else None
+            if exponent is None and wanted != "any":
+                exponent = pick(lambda v: -3.0 <= v <= 0.0)
+            if exponent is None:
+                exponent = pick(lambda v: abs(v) <= 3.0)
             args = (base, exponent)
             op = "**"
         elif op == "rpow":  # c ** node, c > 0
@@ -392,6 +400,33 @@ def programs(
     elif len(sinks) > 1:
         program.instructions.append(("sum", tuple(sinks)))
     return program
+
+
+# --- number types --------------------------------------------------------------
+
+try:
+    import numpy
+except ImportError:  # the numpy kinds are left out
+    numpy = None
+
+#: The real-number types a leaf's data may come in, each holding exactly the float it stands for.
+NUMBER_KINDS = ("float", "int", "bool", "fraction", "decimal") + (("numpy64", "numpy32") if numpy else ())
+
+
+def as_number(x: float, kind: str) -> Any:
+    """``x`` as a number of ``kind`` that converts back to ``x`` exactly (``x`` itself where
+    the kind cannot hold it: an int for a non-integer, a bool past 0 and 1, a float32 that rounds)."""
+    if kind in ("int", "bool") and x.is_integer() and (kind == "int" or x in (0.0, 1.0)):
+        return int(x) if kind == "int" else bool(x)
+    if kind == "fraction":
+        return Fraction(x)
+    if kind == "decimal":
+        return Decimal(x)
+    if kind == "numpy64":
+        return numpy.float64(x)
+    if kind == "numpy32" and float(numpy.float32(x)) == x:
+        return numpy.float32(x)
+    return x
 
 
 def oracle(program: Program) -> Dual:

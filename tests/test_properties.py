@@ -4,18 +4,23 @@ Each generated graph (see ``strategies.programs``) is checked against
 independent references: central finite differences (``gradcheck``) for first
 derivatives, finite differences of the first derivatives for second
 derivatives, forward-mode dual numbers written in the test suite for values
-and gradients, and the engine's own two paths (``backward()`` against
-``grad()``, a recording forward pass against a ``no_grad`` one).
+and gradients, and the engine's own paths (``backward()`` against ``grad()``
+against ``grad(create_graph=True)``, a recording forward pass against a
+``no_grad`` one, leaves of other number types against floats, a copied or
+pickled graph against the original).
 """
 
 from __future__ import annotations
 
+import copy
 import math
+import pickle
 
 from hypothesis import given
+from hypothesis import strategies as st
 
 from autograd import Value, grad, gradcheck, no_grad, topological_order
-from strategies import Program, oracle, output, programs, scaled
+from strategies import NUMBER_KINDS, Program, as_number, oracle, output, programs, scaled
 
 
 def leaves(program: Program) -> list[Value]:
@@ -115,3 +120,59 @@ def test_deep_graphs_match_dual_numbers_and_finite_differences(program: Program)
     for x, d, m in zip(xs, expected.d, expected.m):
         assert abs(x.grad - d) <= 1e-10 * m + 1e-300, (x.name, x.grad, d)
     assert gradcheck(lambda *v: output(program, v), program.inputs, **fd_tolerance(program))
+
+
+@given(programs(max_steps=12))
+@scaled(0.25)
+def test_grad_and_create_graph_agree_at_every_node_constants_included(program: Program) -> None:
+    xs = leaves(program)
+    out = output(program, xs)
+    order = topological_order(out)
+    floats = grad(out, order)
+    nodes = grad(out, order, create_graph=True)
+    out.backward()
+    for node, f, v in zip(order, floats, nodes):
+        assert math.isclose(f, v.data, rel_tol=1e-12, abs_tol=1e-300), (node, f, v.data)
+        if node.is_leaf:  # leaves (inputs and constants) hold exactly what grad() gives
+            assert node.grad == f, (node, node.grad, f)
+
+
+@given(programs(), st.data())
+@scaled(0.25)
+def test_leaves_of_every_number_type_give_the_same_floats(program: Program, data: st.DataObject) -> None:
+    kinds = [data.draw(st.sampled_from(NUMBER_KINDS), label="kind") for _ in program.inputs]
+    numbers = [as_number(x, k) for x, k in zip(program.inputs, kinds)]
+    xs = leaves(program)
+    out = output(program, xs)
+    expected = grad(out, xs)
+    out.backward()
+    built = [Value(n) for n in numbers]
+    assigned = [Value(0.0) for _ in numbers]
+    for v, n in zip(assigned, numbers):
+        v.data = n
+    for typed in (built, assigned):
+        assert all(type(v.data) is float for v in typed)
+        o = output(program, typed)
+        assert o.data == out.data  # the same floats, bit for bit
+        assert grad(o, typed) == expected
+        o.backward()
+        assert [v.grad for v in typed] == [x.grad for x in xs]
+
+
+@given(programs())
+@scaled(0.25)
+def test_copied_and_pickled_graphs_compute_what_the_original_does(program: Program) -> None:
+    xs = leaves(program)
+    out = output(program, xs)
+    order = topological_order(out)
+    copies = [copy.deepcopy([out, xs]), pickle.loads(pickle.dumps([out, xs]))]
+    out.backward()
+    for c_out, c_xs in copies:
+        c_order = topological_order(c_out)
+        assert not set(map(id, c_order)) & set(map(id, order))
+        assert [(n.op, n.name, n.is_constant) for n in c_order] == [(n.op, n.name, n.is_constant) for n in order]
+        assert [n.data for n in c_order] == [n.data for n in order]
+        c_out.backward()
+        assert [x.grad for x in c_xs] == [x.grad for x in xs]  # the same floats, bit for bit
+        # the copied inputs are the leaves of the copied graph (shared nodes stay shared)
+        assert [x in set(c_order) for x in c_xs] == [x in set(order) for x in xs]
