@@ -12,8 +12,9 @@ one SGD update (p - lr·dloss/dp) and a training run.
 The hand numbers keep their literal text ("0.35890", not 0.3589) so the
 checker can count the digits the document shows: ``viz.literals`` has
 tomllib hand over each float's text, whatever the spelling, and caps what a
-literal may be.  A file's work is bounded: training steps × graph size is at
-most ``MAX_WORK`` (``steps_problem`` says why a number of steps is too many).
+literal may be.  A file's work is bounded: its graph has at most
+``MAX_NODES`` nodes and training steps × graph size is at most ``MAX_WORK``
+(``steps_problem`` says why a number of steps is too many).
 """
 
 from __future__ import annotations
@@ -42,10 +43,13 @@ EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
 TOP_KEYS = ("title", "source", "inputs", "params", "nodes", "train", "expect", "check")
 TRAIN_KEYS = ("loss", "lr", "steps")
 #: The most work a file may ask for, in node-steps: training steps × the
-#: graph's size (``graph_size``).  The engine does about half a million
-#: node-steps a second, so the largest allowed run is some 10 s; the bundled
-#: seed002 (1000 epochs of a 28-node graph) is 28,000.
+#: graph's size (``graph_size``).  The engine does some 0.5-1 million
+#: node-steps a second, so the longest allowed training is 5-10 s; the
+#: bundled seed002 (1000 epochs of a 28-node graph) is 28,000.
 MAX_WORK = 5_000_000
+#: The largest graph a file may build (one forward pass and its loading, some
+#: 10 s and under 1 GB at this size; a 100,000-node chain is 300,000).
+MAX_NODES = 1_000_000
 CHECK_KEYS = ("rtol",)
 EXPECT_KEYS = ("values", "grads", "deltas", "updated", "epochs")
 DEFAULT_LOSS = "loss"
@@ -337,9 +341,9 @@ def loads(text: str, path: str = "<string>") -> Example:
     if isinstance(steps, bool) or not isinstance(steps, int):
         raise ld.fail("train.steps", f"expected a whole number, got {_describe(steps)}")
     size = _graph_size(len(defined) - len(trees), trees.values())
-    if size > MAX_WORK:
+    if size > MAX_NODES:
         raise ld.fail("nodes", f"the graph has {size:,} nodes (leaves and expression parts), "
-                               f"over the limit of {MAX_WORK:,}")
+                               f"over the limit of {MAX_NODES:,}")
     problem = _steps_problem(steps, size)
     if problem is not None:
         raise ld.fail("train.steps", problem)
