@@ -400,12 +400,15 @@ EXTREME_NUMBERS = [
     "0", "-0.0", "+0.0", "inf", "-inf", "nan", "+nan", "0x10", "0o7", "0b1", "1_000", "0.1e-5",
     "99999999999999999999999999", "-99999999999999999999999999", "1e16", "true", '"0.5"', "[]", "{}",
     "[1, 2]", "{ a = 1 }", "1979-05-27", "''", '"""x"""',
+    # literals past the caps of viz.literals (issue 10, item 6)
+    "0e-2000054", "1" * 5000, "0." + "0" * 400 + "1", "1" + "0" * 50 + ".0", "+1_0.2_5e-0_3", "1e-0000000000400",
 ]
 EXPRESSION_SNIPPETS = [
     '"x"', '""', '"(("', '"log(0*x)"', '"1/(x-x)"', '"exp(1000*x)"', '"x**-1e308"', '"(-1)**0.5"',
     '"a" * 3', '"sigmoid(sigmoid(sigmoid(x)))"', '"αβ + 1"', '"x\u200b"', '"x\\u202e"', '"\\u0000"',
     '"' + "(" * 250 + "x" + ")" * 250 + '"', '"' + "+".join(["w1"] * 3000) + '"', '"loss"', '"w1*w1"',
     '"z_h + loss"', '"exp(exp(exp(exp(x))))"', '"1e308 * 1e308"', '"0 ** -1"',
+    '"x * \u0663"', '"x*\uff11.\uff15"', '"x*\U0001d7d7"',  # digits of other scripts
 ]
 NEW_NAMES = ["loss", "x", "w1", "α", "x₁", "ｘ", "exp", "lambda", "None", "1x", "__class__", "a" * 300, "_"]
 
@@ -515,6 +518,12 @@ def test_deeply_nested_toml_is_a_one_line_error(body: str) -> None:
         ("self reference", '[nodes]\na = "a + 1"\n'),
         ("a very long name", "[inputs]\n" + "a" * 100_000 + " = 1\n"),
         ("many nodes", "[inputs]\nx0 = 1\n[nodes]\n" + "".join(f'x{i + 1} = "x{i} + 1"\n' for i in range(3000))),
+        ("a million steps of many nodes", "[inputs]\nx0 = 1\n[nodes]\n"
+         + "".join(f'x{i + 1} = "x{i} * 0.5"\n' for i in range(2000)) + 'loss = "x2000"\n'
+         "[train]\nlr = 0.1\nsteps = 1000000\n[[expect.epochs]]\nepoch = 999999\nloss = 0.1\n"),
+        ("two million decimals", '[inputs]\nx = 1\n[nodes]\nloss = "x"\n[expect.values]\nloss = 0e-2000054\n'),
+        ("a 5000-digit integer", "[inputs]\nx = " + "7" * 5000 + "\n"),
+        ("inline hand numbers", '[inputs]\nx = 1.27\n[nodes]\nloss = "x*2"\n[expect]\nvalues = { loss = 2.50 }\n'),
     ],
     ids=lambda v: v if len(v) < 40 else "",
 )

@@ -290,8 +290,8 @@ def test_bad_epoch_entries(tmp_path, addition, message):
 @pytest.mark.parametrize(
     "old, new, message",
     [
-        ("lr = 0.1", "lr = 0.1\nsteps = 0", "train.steps: must be from 1 to 1,000,000, got 0"),
-        ("lr = 0.1", "lr = 0.1\nsteps = 1000000001", "train.steps: must be from 1 to 1,000,000, got 1000000001"),
+        ("lr = 0.1", "lr = 0.1\nsteps = 0", "train.steps: must be from 1 to 277,777 for this graph of 18 nodes (steps × nodes may be at most 5,000,000), got 0"),
+        ("lr = 0.1", "lr = 0.1\nsteps = 1000000001", "train.steps: must be from 1 to 277,777 for this graph of 18 nodes (steps × nodes may be at most 5,000,000), got 1000000001"),
         ("lr = 0.1", "lr = 0.1\nsteps = 2.0", "train.steps: expected a whole number, got a number"),
         ("[train]", "[check]\nrtol = -1\n[train]", "check.rtol: must be 0 or more, got -1.0"),
         ('z = "w*x + b"', 'z = 2', "nodes.z: expected an expression in quotes, got a number (numbers go in [inputs] or [params])"),

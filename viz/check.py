@@ -24,12 +24,15 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from . import worked
+from .literals import decimals
+from .numbers import visible
 from .worked import Example, HandNumber
+
+__all__ = ["decimals"]  # re-exported from viz.literals, where the literal rules live
 
 EXACT, CLOSE, WRONG = "exact", "close", "wrong"
 TIE_SLACK = Decimal("1e-12")  # relative: how near a tie still counts as one
@@ -62,22 +65,8 @@ class Verdict:
 
 
 # --- reading the hand's digits ------------------------------------------------------------
-
-_DECIMAL = re.compile(r"([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\Z")
-
-
-def decimals(text: str) -> int:
-    """How many decimals a literal shows: "0.00067" 5, "1" 0, "2.5E-4" 5, "1.5e3" -2."""
-    t = text.strip().replace("_", "")
-    if t.lstrip("+-")[:2].lower() in ("0x", "0o", "0b"):
-        return 0  # an integer in another base
-    m = _DECIMAL.match(t)
-    if m is None:
-        raise ValueError(f"not a number literal: {text!r}")
-    frac = m.group(3) or ""
-    exp = int(m.group(4) or 0)
-    return len(frac) - exp
-
+# ``decimals(text)``: how many decimals a literal shows ("0.00067" 5, "1.5e3" -2),
+# ValueError past the caps of ``viz.literals`` (judge then goes by the value alone).
 
 def _exact_decimal(text: str, value: float) -> Decimal:
     t = text.strip().replace("_", "")
@@ -92,12 +81,14 @@ def _places(hand: HandNumber) -> int:
     try:
         return decimals(hand.text)
     except ValueError:
-        return 15 - (math.floor(math.log10(abs(hand.value))) if hand.value else 0)
+        if not hand.value or not math.isfinite(hand.value):
+            return 15
+        return 15 - math.floor(math.log10(abs(hand.value)))
 
 
 def judge(hand: HandNumber, engine: float, rtol: float) -> str:
     """'exact', 'close' or 'wrong' for one hand number against the engine's value."""
-    if not math.isfinite(engine):
+    if not math.isfinite(engine) or not math.isfinite(hand.value):
         return WRONG
     try:
         d = decimals(hand.text)
@@ -216,10 +207,10 @@ def render_table(verdicts: list[Verdict], color: bool = False, width: int = 80, 
     ellipsis = "~" if ascii else "\u2026"
     dash = "-" if ascii else "\u2014"
     header = ("quantity", "hand", "engine", "engine-hand", "rel", "verdict")
-    rows = [
+    rows = [  # names and literals from the file are printed with visible(): no raw controls
         (
-            v.quantity,
-            v.hand.text,
+            visible(v.quantity),
+            visible(v.hand.text),
             format_engine(v),
             _format_difference(v, dash),
             _format_relative(v, dash),
@@ -270,7 +261,7 @@ def _summary_line(verdicts: list[Verdict], color: bool, width: int) -> str:
     noun = "number" if c["total"] == 1 else "numbers"
     text = f"{c['total']} {noun}: {c[EXACT]} exact, {c[CLOSE]} close, {c[WRONG]} wrong"
     if c[WRONG]:
-        wrong = [v.quantity for v in verdicts if v.verdict == WRONG]
+        wrong = [visible(v.quantity) for v in verdicts if v.verdict == WRONG]
         shown: list[str] = []
         for i, q in enumerate(wrong):
             rest = len(wrong) - i - 1

@@ -30,7 +30,7 @@ from typing import Any, Mapping, Sequence
 
 from autograd import Value, topological_order
 
-from .numbers import _same, fmt
+from .numbers import _same, fmt, visible
 
 DEFAULT_DIGITS = 4
 DEFAULT_MAX_PATHS = 16
@@ -62,8 +62,8 @@ def is_exact(x: float, digits: int = DEFAULT_DIGITS) -> bool:
 
 
 def label(v: Value, fallback: str = "?") -> str:
-    """The name a derivation uses for a node."""
-    return v.name if v.name is not None else fallback
+    """The name a derivation uses for a node, control characters made visible."""
+    return visible(v.name) if v.name is not None else fallback
 
 
 # --- symbolic forms of local derivatives --------------------------------------
@@ -85,7 +85,7 @@ def _render(v: Value, numeric: bool, digits: int, depth: int = 0) -> tuple[str, 
     if depth > 8:
         raise _TooDeep
     if v.name is not None and not numeric:
-        return v.name, _PREC_ATOM
+        return label(v), _PREC_ATOM
     if v.name is not None or v.is_leaf or v.is_constant:
         text = num(v.data, digits)
         return text, (_PREC_NEG if text.startswith(MINUS) else _PREC_ATOM)
@@ -281,18 +281,36 @@ class Derivation:
 
     def chain(self, upper: Value, lower: Value) -> list[Factor] | None:
         """The factors of the first path from station ``upper`` down to ``lower``."""
-        stack: list[tuple[Value, list[Factor]]] = [(upper, [])]
-        visited: set[Value] = set()
+        # depth first, each station once, as the walk reaches it; the way back is
+        # kept as links (station -> the factor it was reached by): linear work
+        came_by: dict[Value, Factor | None] = {}
+        stack: list[tuple[Value, Factor | None]] = [(upper, None)]
         while stack:
-            s, factors = stack.pop()
-            if s is lower:
-                return factors
-            if s in visited:
+            s, by = stack.pop()
+            if s in came_by:
                 continue
-            visited.add(s)
+            came_by[s] = by
+            if s is lower:
+                factors: list[Factor] = []
+                while (f := came_by[s]) is not None:
+                    factors.append(f)
+                    s = f.upper
+                return factors[::-1]
             for f in reversed(self.below.get(s, [])):
-                stack.append((f.lower, factors + [f]))
+                stack.append((f.lower, f))
         return None
+
+    def reachable(self, start: Value, down: bool = True) -> set[Value]:
+        """The stations below ``start`` (``down``) or above it, ``start`` included."""
+        links = self.below if down else self.above
+        seen, todo = {start}, [start]
+        while todo:
+            for f in links.get(todo.pop(), []):
+                nxt = f.lower if down else f.upper
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return seen
 
     @property
     def gradient(self) -> float:
@@ -326,19 +344,22 @@ def derive(root: Value, target: Value, max_paths: int = DEFAULT_MAX_PATHS) -> De
 
     def collapse(upper: Value) -> list[Factor]:
         """The factors from ``upper`` to the stations just below it."""
+        # A route is kept as a linked cell ((node, i), the cell before it) and
+        # written out as a tuple only at a station: each step is O(1), not a
+        # copy of the route so far (which made long unnamed chains quadratic).
         acc: dict[Value, float] = {upper: 1.0}
-        routes: dict[Value, list | None] = {upper: [()]}
+        routes: dict[Value, list | None] = {upper: [None]}
         found: dict[Value, float] = {}
         found_routes: dict[Value, list | None] = {}
         heap = [-index[upper]]
         queued = {upper}
         while heap:
             node = order[-heapq.heappop(heap)]
-            g, rs = acc[node], routes[node]
+            g, rs = acc.pop(node), routes.pop(node)
             for i, (p, d) in enumerate(zip(node.parents, node.local_grads())):
                 if not reach[p]:
                     continue
-                new = None if rs is None else [r + ((node, i),) for r in rs]
+                new = None if rs is None else [((node, i), r) for r in rs]
                 into, into_routes = (found, found_routes) if is_station(p) else (acc, routes)
                 into[p] = into.get(p, 0.0) + g * d
                 if p in into_routes:
@@ -352,7 +373,9 @@ def derive(root: Value, target: Value, max_paths: int = DEFAULT_MAX_PATHS) -> De
                     queued.add(p)
                     heapq.heappush(heap, -index[p])
         below = sorted(found, key=index.__getitem__)
-        def written(routes: list) -> tuple:  # in the order the expression is written
+
+        def written(cells: list) -> tuple:  # in the order the expression is written
+            routes = [tuple(_unlink(c)) for c in cells]
             return tuple(sorted(routes, key=lambda r: tuple(i for _, i in r)))
 
         return [Factor(upper, s, found[s],
@@ -403,16 +426,29 @@ def derive(root: Value, target: Value, max_paths: int = DEFAULT_MAX_PATHS) -> De
     paths: list[Path] | None = None
     if n_paths <= max_paths:
         paths = []
-        stack: list[tuple[Value, tuple[Value, ...], tuple[Factor, ...]]] = [(root, (root,), ())]
-        while stack:  # depth first, first child first: paths in graph order
-            s, trail, factors = stack.pop()
+        # depth first, first child first: paths in graph order; the factors so
+        # far are a linked cell (factor, the cell before), written out at the target
+        stack: list[tuple[Value, Any]] = [(root, None)]
+        while stack:
+            s, trail = stack.pop()
             if s is target:
-                paths.append(Path(trail, factors))
+                factors = tuple(_unlink(trail))
+                paths.append(Path((root, *(f.lower for f in factors)), factors))
                 continue
             for f in reversed(children[s]):
-                stack.append((f.lower, trail + (f.lower,), factors + (f,)))
+                stack.append((f.lower, (f, trail)))
     return Derivation(root, target, n_paths, max_paths, paths, stations, deltas, above,
                       {s: children[s] for s in stations})
+
+
+def _unlink(cell: Any) -> list:
+    """The items of a linked cell (item, the cell before it), first item first."""
+    items = []
+    while cell is not None:
+        item, cell = cell
+        items.append(item)
+    items.reverse()
+    return items
 
 
 # --- hand values along the chain -------------------------------------------------
@@ -513,7 +549,7 @@ def _path_title(p: Path) -> str:
 
 
 def _hand_text(p: HandPoint, digits: int) -> str:
-    return minus(getattr(p.hand, "text", None) or fmt(p.hand.value, digits))
+    return minus(visible(getattr(p.hand, "text", None) or fmt(p.hand.value, digits)))
 
 
 def _point_name(d: Derivation, p: HandPoint) -> str:
@@ -529,8 +565,10 @@ def _pointer(d: Derivation, points: Sequence[HandPoint], first: HandPoint,
            f"{_point_name(d, first)} (hand {_hand_text(first, digits)}, engine "
            f"{num(first.engine, digits)}).")
     order = {s: k for k, s in enumerate(d.stations)}
+    ancestors = d.reachable(first.station, down=False)
+    descendants = d.reachable(first.station, down=True)
     good = [p for p in points if p.verdict != "wrong" and p.station is not first.station
-            and d.chain(p.station, first.station) is not None]
+            and p.station in ancestors]
     good.sort(key=lambda p: order[p.station])
     upper = good[-1].station if good else d.root
     steps = d.chain(upper, first.station) or []
@@ -546,7 +584,7 @@ def _pointer(d: Derivation, points: Sequence[HandPoint], first: HandPoint,
     for f in steps:
         out += _factor_lines(f, d.root, pad, digits, "    ")
     below = [p for p in points if order[p.station] > order[first.station]
-             and d.chain(first.station, p.station) is not None]
+             and p.station in descendants]
     if below:
         wrong = [_point_name(d, p) for p in below if p.verdict == "wrong"]
         if wrong:

@@ -1,8 +1,8 @@
 """The expression language of worked-example files, parsed without ``eval``.
 
-An expression is numbers, names, ``+ - * / **``, unary minus (and plus),
-parentheses, and the one-argument functions ``exp log tanh sigmoid relu``.
-Precedence and associativity are Python's: ``-x**2`` is ``-(x**2)``,
+An expression is numbers (in ASCII digits), names, ``+ - * / **``, unary
+minus (and plus), parentheses, and the one-argument functions ``exp log tanh
+sigmoid relu``.  Precedence and associativity are Python's: ``-x**2`` is ``-(x**2)``,
 ``2**-1`` is ``2**(-1)``, ``a**b**c`` is ``a**(b**c)``.  Anything else
 (attributes, subscripts, strings, comparisons, other calls) is an
 ``ExprError`` naming the 1-based column and what is wrong.
@@ -18,6 +18,7 @@ from __future__ import annotations
 import keyword
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Iterator, Union
 
@@ -90,7 +91,7 @@ Node = Union[Num, Name, Unary, Binary, Call]
 
 _TOKEN = re.compile(
     r"(?P<ws>[ \t\r\n]+)"
-    r"|(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)"
+    r"|(?P<num>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)"  # ASCII digits only
     r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
     r"|(?P<op>\*\*|//|[-+*/(),])"
 )
@@ -137,6 +138,9 @@ def _tokens(text: str) -> Iterator[tuple[str, str, int]]:
         if m is None:
             ch = text[pos]
             hint = _HINTS.get(ch)
+            if hint is None and unicodedata.category(ch) == "Nd":  # ٣, １, 𝟗: digits of other scripts
+                hint = (f"{ch!r} (U+{ord(ch):04X} {unicodedata.name(ch, 'DIGIT')}) is not an "
+                        f"ASCII digit: write '{unicodedata.digit(ch)}'")
             if hint is None:
                 hint = (
                     f"unexpected character {ch!r} (U+{ord(ch):04X})"

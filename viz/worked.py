@@ -10,8 +10,11 @@ named ``Value`` nodes; ``backward``, ``step`` and ``train`` give gradients,
 one SGD update (p - lr·dloss/dp) and a training run.
 
 The hand numbers keep their literal text ("0.35890", not 0.3589) so the
-checker can count the digits the document shows: ``tomllib`` gives only
-floats, so the literals are recovered from the raw lines of the file.
+checker can count the digits the document shows: ``viz.literals`` has
+tomllib hand over each float's text, whatever the spelling, and caps what a
+literal may be.  A file's work is bounded: its graph has at most
+``MAX_NODES`` nodes and training steps × graph size is at most ``MAX_WORK``
+(``steps_problem`` says why a number of steps is too many).
 """
 
 from __future__ import annotations
@@ -29,13 +32,24 @@ from typing import Any, Callable
 from autograd import Value, sum_of
 
 from . import expr
+from .literals import Written, literal_problem, scan_literals, shorten, toml_loads
+from .numbers import visible
+
+__all__ = ["scan_literals"]  # re-exported: the scanner lives in viz.literals
 
 #: Where the bundled examples live.
 EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
 
 TOP_KEYS = ("title", "source", "inputs", "params", "nodes", "train", "expect", "check")
 TRAIN_KEYS = ("loss", "lr", "steps")
-MAX_STEPS = 1_000_000  # a check must end: a million steps of a small network is minutes
+#: The most work a file may ask for, in node-steps: training steps × the
+#: graph's size (``graph_size``).  The engine does some 0.5-1 million
+#: node-steps a second, so the longest allowed training is 5-10 s; the
+#: bundled seed002 (1000 epochs of a 28-node graph) is 28,000.
+MAX_WORK = 5_000_000
+#: The largest graph a file may build (one forward pass and its loading, some
+#: 10 s and under 1 GB at this size; a 100,000-node chain is 300,000).
+MAX_NODES = 1_000_000
 CHECK_KEYS = ("rtol",)
 EXPECT_KEYS = ("values", "grads", "deltas", "updated", "epochs")
 DEFAULT_LOSS = "loss"
@@ -48,8 +62,9 @@ class WorkedExampleError(Exception):
     def __init__(self, path: str, key: str, reason: str) -> None:
         self.path = str(path)
         self.key = key
-        self.reason = " ".join(str(reason).split())  # always one line
-        super().__init__(f"{self.path}: {key}: {self.reason}")
+        # always one line, and whatever it quotes from the file cannot drive the terminal
+        self.reason = visible(" ".join(str(reason).split()))
+        super().__init__(f"{visible(self.path)}: {visible(key)}: {self.reason}")
 
 
 @dataclass(frozen=True)
@@ -104,162 +119,11 @@ def bundled_examples() -> list[Path]:
     return sorted(EXAMPLES_DIR.glob("*.toml"))
 
 
-# --- the raw literals ----------------------------------------------------------------
-
-_NUMBER = re.compile(
-    r"[+-]?(?:0x[0-9A-Fa-f_]+|0o[0-7_]+|0b[01_]+|inf|nan"
-    r"|\d[\d_]*(?:\.\d[\d_]*)?(?:[eE][+-]?\d[\d_]*)?)"
-    r"(?=[ \t]*(?:#|$))"
-)
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-
-
-def _read_key(line: str, pos: int) -> tuple[tuple[str, ...], int] | None:
-    """A dotted TOML key starting at ``pos``: (parts, position after it), or None."""
-    parts: list[str] = []
-    n = len(line)
-    while True:
-        while pos < n and line[pos] in " \t":
-            pos += 1
-        if pos >= n:
-            return None
-        ch = line[pos]
-        if ch == '"':
-            end = pos + 1
-            while end < n and line[end] != '"':
-                end += 2 if line[end] == "\\" else 1
-            if end >= n:
-                return None
-            try:
-                parts.append(json.loads(line[pos : end + 1]))
-            except ValueError:
-                parts.append(line[pos + 1 : end])
-            pos = end + 1
-        elif ch == "'":
-            end = line.find("'", pos + 1)
-            if end < 0:
-                return None
-            parts.append(line[pos + 1 : end])
-            pos = end + 1
-        else:
-            m = _BARE_KEY.match(line, pos)
-            if m is None:
-                return None
-            parts.append(m.group())
-            pos = m.end()
-        while pos < n and line[pos] in " \t":
-            pos += 1
-        if pos < n and line[pos] == ".":
-            pos += 1
-            continue
-        return tuple(parts), pos
-
-
-def _skip_value(line: str, pos: int, depth: int) -> tuple[int, str | None]:
-    """Skip a (part of a) value: returns the bracket depth and an open ``\"\"\"``/``'''``."""
-    n = len(line)
-    while pos < n:
-        ch = line[pos]
-        if ch in "\"'":
-            delim = ch * 3
-            if line.startswith(delim, pos):
-                end = line.find(delim, pos + 3)
-                if end < 0:
-                    return depth, delim
-                pos = end + 3
-                continue
-            end = pos + 1
-            while end < n and line[end] != ch:
-                end += 2 if (ch == '"' and line[end] == "\\") else 1
-            pos = end + 1
-            continue
-        if ch in "[{":
-            depth += 1
-        elif ch in "]}":
-            depth -= 1
-        elif ch == "#":
-            break
-        pos += 1
-    return depth, None
-
-
-def scan_literals(text: str) -> tuple[dict[tuple, tuple[str | None, int]], list[tuple[tuple, int, int]]]:
-    """The literal text and line of every ``key = number`` in a TOML document.
-
-    Keys are full paths: ``("expect", "values", "a_h1")``; an array of tables
-    adds the entry's index: ``("expect", "epochs", 0, "loss")``.  Non-number
-    values are recorded with literal None.  Also returns the keys written
-    twice, as (path, first line, second line).
-    """
-    found: dict[tuple, tuple[str | None, int]] = {}
-    twice: list[tuple[tuple, int, int]] = []
-    table: tuple = ()
-    array_counts: dict[tuple, int] = {}
-    depth, open_string = 0, None
-    for lineno, line in enumerate(text.splitlines(), 1):
-        pos = 0
-        if open_string is not None:  # inside a multi-line string
-            end = line.find(open_string)
-            if end < 0:
-                continue
-            pos, open_string = end + 3, None
-            depth, open_string = _skip_value(line, pos, depth)
-            continue
-        if depth > 0:  # inside a multi-line array or inline table
-            depth, open_string = _skip_value(line, pos, depth)
-            continue
-        stripped = line.lstrip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        start = len(line) - len(stripped)
-        if stripped.startswith("[["):
-            key = _read_key(line, start + 2)
-            if key is not None:
-                path = key[0]
-                index = array_counts.get(path, 0)
-                array_counts[path] = index + 1
-                table = path + (index,)
-            continue
-        if stripped.startswith("["):
-            key = _read_key(line, start + 1)
-            if key is not None:
-                table = key[0]
-            continue
-        key = _read_key(line, start)
-        if key is None:
-            continue
-        parts, pos = key
-        if pos >= len(line) or line[pos] != "=":
-            continue
-        pos += 1
-        while pos < len(line) and line[pos] in " \t":
-            pos += 1
-        path = table + parts
-        m = _NUMBER.match(line, pos)
-        literal = m.group() if m else None
-        if path in found:
-            twice.append((path, found[path][1], lineno))
-        else:
-            found[path] = (literal, lineno)
-        if m is None:
-            depth, open_string = _skip_value(line, pos, 0)
-    return found, twice
-
-
-def _literal_value(text: str) -> float | None:
-    """The float a TOML number literal stands for (None if it is not one)."""
-    t = text.replace("_", "")
-    try:
-        if t.lstrip("+-")[:2] in ("0x", "0o", "0b"):
-            return float(int(t, 0))
-        return float(t)
-    except (ValueError, OverflowError):
-        return None
-
-
 # --- validation helpers ---------------------------------------------------------------
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_TOML_NUMBER = re.compile(r"[+-]?(?:[0-9][0-9_]*(?:\.[0-9_]+)?(?:[eE][+-]?[0-9_]+)?|inf|nan)\Z")
 
 
 def _describe(v: Any) -> str:
@@ -306,21 +170,29 @@ class _Loader:
         return self.literals.get(path, (None, 0))
 
     def number(self, key: str, path: tuple, v: Any) -> HandNumber:
-        """A finite number, with its literal text: else an error naming ``key``."""
+        """A number as written at ``path``, checked by ``literal_problem``: else
+        an error naming ``key``."""
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             hint = ""
-            if isinstance(v, str) and _literal_value(v.strip()) is not None:
+            if isinstance(v, str) and _TOML_NUMBER.match(v.strip()):
                 hint = " (write it without quotes)"
             raise self.fail(key, f"expected a number, got {_describe(v)}{hint}")
-        text, line = self.literal(path)
+        scanned, line = self.literal(path)
+        if isinstance(v, Written):  # tomllib's own text of the float: always right
+            text = v.text
+        elif scanned is not None and _int_literal(scanned) == v:
+            text = scanned  # an integer as written (1_000, 0x10)
+        else:
+            text = str(v)
+        if scanned != text:
+            line = 0  # the scanner lost its way: no line rather than a wrong one
         try:
             value = float(v)
         except OverflowError:
             value = math.inf
-        if not math.isfinite(value):
-            raise self.fail(key, f"{text or v} is not a finite number")
-        if text is None or _literal_value(text) != value:
-            text = str(v) if isinstance(v, int) else repr(value)
+        problem = literal_problem(text, value)
+        if problem is not None:
+            raise self.fail(key, problem)
         return HandNumber(value, text, line)
 
     def table(self, key: str, v: Any, how: str) -> dict:
@@ -335,6 +207,16 @@ class _Loader:
                     f"{prefix}{_shown_key(k)}",
                     f"unknown key{_suggest(k, allowed)}; the keys here are {', '.join(allowed)}",
                 )
+
+
+def _int_literal(text: str) -> int | None:
+    """The integer a TOML integer literal stands for (None for another literal)."""
+    if len(text) > 4000:
+        return None
+    try:
+        return int(text, 0)
+    except ValueError:
+        return None
 
 
 def _snippet(text: str, col: int) -> str:
@@ -372,11 +254,13 @@ def loads(text: str, path: str = "<string>") -> Example:
     """``load`` for TOML text already in memory; ``path`` names it in errors."""
     ld = _Loader(path, text)
     try:
-        data = tomllib.loads(text)
+        data = toml_loads(text)
     except tomllib.TOMLDecodeError as e:
         raise _toml_error(ld, e) from None
     except RecursionError:  # tomllib reads nested arrays and inline tables recursively
         raise ld.fail("file", "arrays or inline tables nested too deeply") from None
+    except ValueError as e:  # Python's cap on integer digits (4300)
+        raise _long_integer_error(ld, e) from None
     ld.unknown_keys("", data, TOP_KEYS)
 
     title = data.get("title", Path(path).stem)
@@ -456,8 +340,13 @@ def loads(text: str, path: str = "<string>") -> Example:
     steps = train.get("steps", 1)
     if isinstance(steps, bool) or not isinstance(steps, int):
         raise ld.fail("train.steps", f"expected a whole number, got {_describe(steps)}")
-    if not 1 <= steps <= MAX_STEPS:
-        raise ld.fail("train.steps", f"must be from 1 to {MAX_STEPS:,}, got {steps}")
+    size = _graph_size(len(defined) - len(trees), trees.values())
+    if size > MAX_NODES:
+        raise ld.fail("nodes", f"the graph has {size:,} nodes (leaves and expression parts), "
+                               f"over the limit of {MAX_NODES:,}")
+    problem = _steps_problem(steps, size)
+    if problem is not None:
+        raise ld.fail("train.steps", problem)
 
     check = ld.table("check", data.get("check", {}), "[check]")
     ld.unknown_keys("check.", check, CHECK_KEYS)
@@ -502,7 +391,8 @@ def loads(text: str, path: str = "<string>") -> Example:
         if isinstance(n, bool) or not isinstance(n, int):
             raise ld.fail(f"{where}.epoch", f"expected a whole number, got {_describe(n)}")
         if not 0 <= n < steps:
-            raise ld.fail(f"{where}.epoch", f"epoch {n} is outside 0..{steps - 1} (train.steps = {steps})")
+            raise ld.fail(f"{where}.epoch",
+                          f"epoch {_short_int(n)} is outside 0..{steps - 1} (train.steps = {steps})")
         if n in seen_epochs:
             raise ld.fail(f"{where}.epoch", f"epoch {n} is listed twice")
         seen_epochs.add(n)
@@ -555,6 +445,21 @@ def loads(text: str, path: str = "<string>") -> Example:
     return example
 
 
+def _long_integer_error(ld: _Loader, e: ValueError) -> WorkedExampleError:
+    """The key of the integer too long for Python to read, if the scanner finds it."""
+    for path, (literal, _) in ld.literals.items():
+        if literal is not None and len(literal) > 4000:
+            key = ".".join(_shown_key(str(p)) for p in path)
+            return ld.fail(key, f"{shorten(literal)} is too long for a number")
+    return ld.fail("file", f"a number too long to read ({e})")
+
+
+def _short_int(n: int) -> str:
+    """A whole number for a message, cut short past 30 digits."""
+    text = str(n)
+    return text if len(text) <= 30 else shorten(text)
+
+
 def _toml_error(ld: _Loader, e: tomllib.TOMLDecodeError) -> WorkedExampleError:
     message = str(e)
     m = re.search(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)\s*$", message)
@@ -602,6 +507,39 @@ def _dependency_order(ld: _Loader, trees: dict[str, expr.Node]) -> list[str]:
                 state[done] = 2
                 order.append(done)
     return order
+
+
+# --- the work a file may ask for ---------------------------------------------------------
+
+
+def _graph_size(leaves: int, trees: Any) -> int:
+    return leaves + sum(len(expr.postorder(tree)) for tree in trees)
+
+
+def graph_size(example: Example) -> int:
+    """The size of one forward pass: leaves plus the parts (operations, numbers,
+    names) of every node's expression, a bound on the ``Value``s it builds."""
+    trees = [example.trees.get(name) or expr.parse(text) for name, text in example.nodes.items()]
+    return _graph_size(len(example.inputs) + len(example.params), trees)
+
+
+def _steps_problem(steps: int, size: int) -> str | None:
+    most = MAX_WORK // max(1, size)
+    if 1 <= steps <= most:
+        return None
+    return (f"must be from 1 to {most:,} for this graph of {size:,} nodes (steps × nodes "
+            f"may be at most {MAX_WORK:,}), got {_short_int(steps)}")
+
+
+def max_steps(example: Example) -> int:
+    """The most training steps ``example`` may take: ``MAX_WORK // graph_size``."""
+    return MAX_WORK // max(1, graph_size(example))
+
+
+def steps_problem(example: Example, steps: int) -> str | None:
+    """Why ``steps`` training steps of ``example`` are too many (steps × graph
+    size over ``MAX_WORK``), or None when they are allowed."""
+    return _steps_problem(steps, graph_size(example))
 
 
 # --- the forward pass, gradients, training ----------------------------------------------
@@ -678,6 +616,8 @@ def train(
 ) -> list[dict[str, float]]:
     """Run ``steps`` (default the file's) SGD epochs from the file's parameters.
 
+    More steps than ``max_steps(example)`` are a ``WorkedExampleError``.
+
     Returns one record per epoch: the forward value of every leaf and node at
     the start of epoch N (before its update), N counted from 0.
     ``on_epoch(N, record)`` is called as each record is made.
@@ -685,6 +625,9 @@ def train(
     loss = _need_loss(example)
     lr = _need_lr(example)
     n_steps = example.steps if steps is None else steps
+    problem = steps_problem(example, n_steps)
+    if problem is not None:
+        raise WorkedExampleError(example.path, "train.steps", problem)
     params = dict(example.params)
     records: list[dict[str, float]] = []
     for epoch in range(n_steps):
