@@ -529,6 +529,9 @@ def cmd_train(args: argparse.Namespace, out: Callable[[str], None], st: Style) -
     steps = args.steps if args.steps is not None else example.steps
     if steps < 1:
         raise UsageError(f"--steps {steps}: need at least 1 step")
+    problem = worked.steps_problem(example, steps)
+    if problem is not None:  # the work is bounded: steps × the graph's size
+        raise UsageError(f"--steps {steps}: {problem}")
     log_given = _opt("--log", args.log or "")
     if args.log is not None:  # before training: a bad --log fails at once
         if not args.log.strip():
