@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from viz.check import check, render_table, summary, to_json
+from viz.handcheck.verdicts import check, render_table, summary, to_json
 from viz.worked import bundled_examples, load, loads
 
 

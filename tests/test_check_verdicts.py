@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from viz.check import decimals, judge
+from viz.handcheck.verdicts import decimals, judge
 from viz.worked import HandNumber
 
 

@@ -26,8 +26,11 @@ from hypothesis import strategies as st
 
 from autograd import Value
 from strategies import scaled
-from viz import check, derive, expr, literals, worked
-from viz.check import HandNumber, Verdict, judge, render_table
+from viz import worked
+from viz.handcheck import derive
+from viz.handcheck import verdicts as check
+from viz.worked import expr, literals
+from viz.handcheck.verdicts import HandNumber, Verdict, judge, render_table
 from viz.cli import main
 from viz.worked import WorkedExampleError, loads
 
@@ -224,7 +227,7 @@ def test_the_lines_of_inline_values_give_file_order():
 
 def test_the_scanner_cannot_change_a_hand_number(monkeypatch):
     # the digits of a float come from tomllib: a scanner that lost its way costs a line, not a digit
-    monkeypatch.setattr(worked, "scan_literals", lambda text: ({("expect", "values", "loss"): ("2.5", 3)}, []))
+    monkeypatch.setattr(worked.example, "scan_literals", lambda text: ({("expect", "values", "loss"): ("2.5", 3)}, []))
     hand = loads(ISSUE_INLINE).expect_values["loss"]
     assert (hand.text, hand.line) == ("2.50", 0)
 
@@ -453,12 +456,12 @@ def test_train_refuses_more_steps_than_the_budget_before_any_work():
 def test_a_graph_over_the_size_limit_is_refused_before_it_is_built(monkeypatch):
     assert worked.MAX_NODES <= worked.MAX_WORK
     built = []
-    monkeypatch.setattr(worked, "build", lambda *a, **k: built.append(1))
-    monkeypatch.setattr(worked, "MAX_NODES", 43)
+    monkeypatch.setattr(worked.example, "build", lambda *a, **k: built.append(1))
+    monkeypatch.setattr(worked.example, "MAX_NODES", 43)
     message = error_of(chain_file(10, 1))
     assert message == "f.toml: nodes: the graph has 44 nodes (leaves and expression parts), over the limit of 43"
     assert built == []
-    monkeypatch.setattr(worked, "MAX_NODES", 44)
+    monkeypatch.setattr(worked.example, "MAX_NODES", 44)
     loads(chain_file(10, 1))
     assert built == [1]
 
@@ -518,7 +521,7 @@ def test_the_chain_between_two_stations_holds_linear_memory():
 NAMED_CHAIN = """
 import math, sys
 from autograd import Value
-from viz import derive
+from viz.handcheck import derive
 n = int(sys.argv[1])
 x = Value(0.5, "x")
 v = x

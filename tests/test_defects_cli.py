@@ -13,7 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from viz import cli, render as render_mod, safe, worked
+from viz import safe, worked
+from viz import cli
+from viz.cli import figures
+from viz.graphs import render as render_mod
 from viz.cli import main
 
 EXAMPLES = worked.bundled_examples()
@@ -59,7 +62,7 @@ def no_layout(monkeypatch):
             raise AssertionError("the layout ran")
         return b"<svg/>"
 
-    monkeypatch.setattr("viz.graphbase.render", fake_render)
+    monkeypatch.setattr("viz.graphs.base.render", fake_render)
     return fake_render, calls
 
 
@@ -67,12 +70,12 @@ def test_a_2000_node_chain_is_refused_before_the_layout(capsys, tmp_path, no_lay
     big = tmp_path / "chain.toml"
     values, operations = chain_file(big, 2000)
     total = values + operations  # 4003 + 2001 = 6004
-    assert cli.DEFAULT_MAX_NODES < total
+    assert figures.DEFAULT_MAX_NODES < total
     figs = tmp_path / "figs"
     code, out, err = run_cli(capsys, "run", str(big), "-o", str(figs))
     one_line_error(code, out, err, f"cannot write the graph {figs / 'chain.svg'} (-o {figs}): ",
                    f"the graph has {total} nodes ({values} values, {operations} operations), "
-                   f"more than --max-nodes {cli.DEFAULT_MAX_NODES}", "--no-graphs",
+                   f"more than --max-nodes {figures.DEFAULT_MAX_NODES}", "--no-graphs",
                    f"--max-nodes {total}")
     assert "a long chain" in out  # the report itself is printed
     assert not (figs / "chain.svg").exists()
@@ -102,7 +105,7 @@ def test_max_nodes_raises_the_limit_and_dot_text_needs_none(capsys, tmp_path, no
                              "--max-nodes", str(total - 1))
     one_line_error(code, out, err, f"more than --max-nodes {total - 1}")
     # the layout gets the default time and memory limits
-    assert calls == [("svg", cli.DEFAULT_RENDER_TIMEOUT, cli.DEFAULT_RENDER_MEMORY * 2**20)]
+    assert calls == [("svg", figures.DEFAULT_RENDER_TIMEOUT, figures.DEFAULT_RENDER_MEMORY * 2**20)]
 
 
 def fake_backend(tmp_path, monkeypatch, script):
@@ -126,12 +129,12 @@ def test_a_layout_past_the_time_limit_is_stopped(capsys, tmp_path, monkeypatch):
         os.replace({str(pid_file)!r} + ".new", {str(pid_file)!r})
         time.sleep(20)  # far past the limit below; an unbounded render fails, not hangs
     """)
-    monkeypatch.setenv(cli.RENDER_TIMEOUT_VAR, "2")
+    monkeypatch.setenv(figures.RENDER_TIMEOUT_VAR, "2")
     monkeypatch.chdir(tmp_path)
     code, out, err = run_cli(capsys, "draw", "seed001", "-o", "g.svg")
     one_line_error(code, out, err, "cannot write the graph (-o g.svg): ",
                    "dot took longer than the 2 s limit to lay out the graph of 51 nodes",
-                   "-o seed001_2-2-1_shared_bias.dot", cli.RENDER_TIMEOUT_VAR)
+                   "-o seed001_2-2-1_shared_bias.dot", figures.RENDER_TIMEOUT_VAR)
     assert not (tmp_path / "g.svg").exists()
     if pid_file.exists():  # it started (on a slow machine it may be killed before that)
         with pytest.raises(ProcessLookupError):  # killed and reaped, not left running
@@ -147,21 +150,21 @@ def test_a_layout_gets_a_memory_cap(capsys, tmp_path, monkeypatch):
         block = bytearray(1 << 30)  # 1 GiB, more than the cap below
         sys.stdout.write("<svg/>")
     """)
-    monkeypatch.setenv(cli.RENDER_MEMORY_VAR, "256")
+    monkeypatch.setenv(figures.RENDER_MEMORY_VAR, "256")
     monkeypatch.chdir(tmp_path)
     code, out, err = run_cli(capsys, "draw", "seed001", "-o", "g.svg")
     one_line_error(code, out, err, "dot failed (exit 1, with at most 256 MB of memory)",
-                   "MemoryError", cli.RENDER_MEMORY_VAR)
+                   "MemoryError", figures.RENDER_MEMORY_VAR)
     assert not (tmp_path / "g.svg").exists()
-    monkeypatch.setenv(cli.RENDER_MEMORY_VAR, "4096")  # room for it: the same backend works
+    monkeypatch.setenv(figures.RENDER_MEMORY_VAR, "4096")  # room for it: the same backend works
     code, out, err = run_cli(capsys, "draw", "seed001", "-o", "g.svg")
     assert code == 0, err
     assert (tmp_path / "g.svg").read_bytes() == b"<svg/>"
 
 
 @pytest.mark.parametrize("var, value", [
-    (cli.RENDER_TIMEOUT_VAR, "soon"), (cli.RENDER_TIMEOUT_VAR, "0"),
-    (cli.RENDER_MEMORY_VAR, "-5"), (cli.RENDER_MEMORY_VAR, "nan"),
+    (figures.RENDER_TIMEOUT_VAR, "soon"), (figures.RENDER_TIMEOUT_VAR, "0"),
+    (figures.RENDER_MEMORY_VAR, "-5"), (figures.RENDER_MEMORY_VAR, "nan"),
 ])
 def test_a_bad_render_limit_is_one_line(capsys, tmp_path, monkeypatch, var, value):
     monkeypatch.setenv(var, value)
@@ -230,7 +233,7 @@ def test_file_text_is_printed_with_its_controls_visible(capsys, tmp_path, monkey
     bundled = tmp_path / "bundled"
     bundled.mkdir()
     evil_copy(bundled, "seed900_evil.toml")
-    monkeypatch.setattr(worked, "EXAMPLES_DIR", bundled)
+    monkeypatch.setattr(worked.example, "EXAMPLES_DIR", bundled)
     code, out, err = run_cli(capsys, "--color", colour, "examples")
     assert code == 0 and "seed900_evil" in out
     assert_no_raw_controls(out, colour == "always")

@@ -7,7 +7,7 @@ import pytest
 
 from autograd import Value, linear
 from viz import worked
-from viz.derive import derive, first_disagreement, fmt, hand_points, render
+from viz.handcheck.derive import derive, first_disagreement, fmt, hand_points, render
 
 SEED001 = worked.EXAMPLES_DIR / "seed001_2-2-1_shared_bias.toml"
 SEED000 = worked.EXAMPLES_DIR / "seed000_3-2-1_textbook.toml"

@@ -17,9 +17,9 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from autograd import Value, linear, sum_of, topological_order
-from viz import style
-from viz.graph import draw
-from viz.style import fmt
+from viz.graphs import style
+from viz.graphs import draw
+from viz.graphs.style import fmt
 
 # --- seed 001, built with the document's names ---------------------------------
 
@@ -152,7 +152,7 @@ def test_dot_is_identical_across_processes():
     here = draw(seed001()["loss"], edge_labels=True, highlight="b1").source
     script = (
         "import sys; sys.path.insert(0, {tests!r}); from test_viz_graph import seed001;"
-        "from viz.graph import draw;"
+        "from viz.graphs import draw;"
         "sys.stdout.write(draw(seed001()['loss'], edge_labels=True, highlight='b1').source)"
     ).format(tests=os.path.dirname(__file__))
     for seed in ("1", "2"):
@@ -527,9 +527,9 @@ def test_bad_arguments_are_named():
 
 
 def test_dot_files_need_no_backend(tmp_path, monkeypatch):
-    import viz.render
+    import viz.graphs.render
 
-    monkeypatch.setattr(viz.render.shutil, "which", lambda *a, **k: None)
+    monkeypatch.setattr(viz.graphs.render.shutil, "which", lambda *a, **k: None)
     g = draw(seed001()["loss"])
     path = g.save(tmp_path / "graph.dot")
     assert path.read_text(encoding="utf-8") == g.source

@@ -18,11 +18,11 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-import viz.render
+import viz.graphs.render
 from autograd import Value, topological_order
 from nn import MLP, linear_3_4_2_exercise, shared_bias_2_2_1, squared_error
-from viz import style
-from viz.graph import draw
+from viz.graphs import style
+from viz.graphs import draw
 
 RANGE = " … "
 
@@ -500,7 +500,7 @@ def test_a_65k_value_graph_suggests_and_draws_the_neuron_view_fast():
 
 SVG = "{http://www.w3.org/2000/svg}"
 BACKENDS = [
-    pytest.param(name, marks=pytest.mark.skipif(viz.render._locate(name) is None,
+    pytest.param(name, marks=pytest.mark.skipif(viz.graphs.render._locate(name) is None,
                                                   reason=f"{name} is not installed"))
     for name in ("dot", "graphviz-pure")
 ]

@@ -13,17 +13,17 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-import viz.render
+import viz.graphs.render
 from autograd import Value, linear
-from viz import style
-from viz.graph import draw
-from viz.render import NoBackendError, RenderError, find_backend, render
+from viz.graphs import style
+from viz.graphs import draw
+from viz.graphs.render import NoBackendError, RenderError, find_backend, render
 
 SVG = "{http://www.w3.org/2000/svg}"
 
 
 def installed(name: str) -> bool:
-    return viz.render._locate(name) is not None
+    return viz.graphs.render._locate(name) is not None
 
 
 BACKENDS = [
@@ -145,7 +145,7 @@ def test_backend_errors_are_reported(backend):
 
 
 def test_jupyter_display_is_svg():
-    if not viz.render.available_backends():
+    if not viz.graphs.render.available_backends():
         pytest.skip("no Graphviz backend installed")
     svg = draw(seed001()["loss"])._repr_svg_()
     assert ET.fromstring(svg).tag == f"{SVG}svg"
@@ -153,7 +153,7 @@ def test_jupyter_display_is_svg():
 
 def test_system_dot_is_preferred_then_graphviz_pure(monkeypatch):
     fake = {"dot": "/usr/bin/dot", "graphviz-pure": "/venv/bin/graphviz-pure"}
-    monkeypatch.setattr(viz.render, "_locate", lambda name: fake.get(name))
+    monkeypatch.setattr(viz.graphs.render, "_locate", lambda name: fake.get(name))
     assert find_backend("svg").name == "dot"
     assert find_backend("pdf").name == "dot"
     del fake["dot"]
@@ -171,13 +171,13 @@ def test_graphviz_pure_is_found_beside_python_when_not_on_path(monkeypatch, tmp_
     script.write_text("#!/bin/sh\n")
     script.chmod(0o755)
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
-    monkeypatch.setattr(viz.render.sysconfig, "get_path", lambda name: str(tmp_path))
-    assert [b.name for b in viz.render.available_backends()] == ["graphviz-pure"]
+    monkeypatch.setattr(viz.graphs.render.sysconfig, "get_path", lambda name: str(tmp_path))
+    assert [b.name for b in viz.graphs.render.available_backends()] == ["graphviz-pure"]
     assert find_backend("svg").executable == str(script)
 
 
 def test_no_backend_error_names_both_ways_to_get_one(monkeypatch, tmp_path):
-    monkeypatch.setattr(viz.render.shutil, "which", lambda *args, **kwargs: None)
+    monkeypatch.setattr(viz.graphs.render.shutil, "which", lambda *args, **kwargs: None)
     g = draw(seed001()["loss"])
     for target in ("graph.svg", "graph.png", "graph.pdf"):
         with pytest.raises(NoBackendError) as error:

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograd import Value
-from viz.expr import (
+from viz.worked.expr import (
     MAX_LENGTH,
     MAX_NESTING,
     Binary,

@@ -145,7 +145,8 @@ def _cell(c: Cell, kind: str) -> str:
     if kind == "verdict":
         cls = f"verdict verdict-{c.text.lower()}"
     body = mathml(c.math) if c.math is not None else (
-        e(c.text.replace("-", "\u2212")) if kind == "number" else e(c.text))
+        e(c.text.replace("-", "\u2212")) if kind == "number" else
+        f"<code>{e(c.text)}</code>" if kind == "code" and c.text else e(c.text))
     return f"<td class=\"{cls}\">{body}</td>"
 
 

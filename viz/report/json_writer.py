@@ -120,7 +120,7 @@ SCHEMA: dict[str, Any] = {
                     "type": "object", "required": ["title", "kind"],
                     "properties": {"title": {"type": "string"},
                                    "kind": {"enum": ["name", "number", "verdict", "text",
-                                                     "math"]}}}},
+                                                     "math", "code"]}}}},
                 "rows": {"type": "array", "items": {"type": "array", "items": _CELL}},
                 "lines": {"type": "array", "items": {
                     "type": "object", "required": ["lhs", "steps"],

@@ -50,8 +50,8 @@ def write(report: Report, standalone: bool = False) -> str:
     out = body(report)
     while out and out[-1] == "":
         out.pop()
-    body = "\n".join(out) + "\n"
-    return PREAMBLE + "\n" + body + "\n\\end{document}\n" if standalone else body
+    fragment = "\n".join(out) + "\n"
+    return PREAMBLE + "\n" + fragment + "\n\\end{document}\n" if standalone else fragment
 
 
 def equation_lines(eq: Equations) -> list[str]:
@@ -87,12 +87,12 @@ def block(b: Block) -> list[str]:
     if isinstance(b, Blank):
         return []
     if isinstance(b, (Paragraph, Note)):
-        body = inline(b.pieces).strip()
-        if not body:
+        words = inline(b.pieces).strip()
+        if not words:
             return []
         if isinstance(b, Note) and b.kind in ("hint", "wrong"):
-            body = "\\textbf{" + body + "}"
-        return ["\\noindent " + body + "\\par", ""]
+            words = "\\textbf{" + words + "}"
+        return ["\\noindent " + words + "\\par", ""]
     if isinstance(b, Assignments):
         if not b.items:
             return []
@@ -128,6 +128,8 @@ def _cell(cell: Cell, kind: str) -> str:
         return f"${_number_latex(cell.text)}$" if cell.text not in ("", "-", "\u2014") else cell.text.replace("\u2014", "---")
     if kind == "verdict" and cell.text.lower() == "wrong":
         return "\\textbf{wrong}"
+    if kind == "code":
+        return "\\texttt{" + text(cell.text) + "}"
     return text(cell.text)
 
 

@@ -18,12 +18,23 @@ from .model import (
 )
 from .latex import equation_lines
 
-_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|$~])")
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|$~])")
+_LINE_START = re.compile(r"^(\s*)([#+\-=>]|\d+[.)])")
 
 
 def escape(text: str) -> str:
-    """Plain words, safe in Markdown: punctuation that would mean something is escaped."""
-    return _SPECIAL.sub(r"\\\1", visible(text))
+    """Plain words, safe in Markdown: what would start emphasis, a link, HTML, math or
+    a table cell is escaped, and so is what would make a line a heading or a list."""
+    out = _SPECIAL.sub(r"\\\1", visible(text))
+    return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), out)
+
+
+def code(text: str) -> str:
+    """Inline code: a run of backticks longer than any inside it."""
+    text = visible(text).replace("|", "\\|")
+    fence = "`" * (max((len(r) for r in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def inline(pieces: Sequence[Inline]) -> str:
@@ -61,8 +72,8 @@ def block(b: Block) -> list[str]:
     if isinstance(b, Assignments):
         if not b.items:
             return []
-        body = ", ".join(f"${name.latex} = {_num_latex(cell)}$" for name, cell in b.items)
-        return [f"**{escape(b.title)}:** {body}", ""]
+        items = ", ".join(f"${name.latex} = {_num_latex(cell)}$" for name, cell in b.items)
+        return [f"**{escape(b.title)}:** {items}", ""]
     if isinstance(b, Table):
         return table(b)
     if isinstance(b, Equations):
@@ -87,6 +98,8 @@ def _cell(cell: Cell, kind: str) -> str:
         return f"${cell.math.latex}$".replace("|", "\\vert ")
     if kind == "verdict" and cell.text.lower() == "wrong":
         return "**wrong**"
+    if kind == "code":
+        return code(cell.text) if cell.text else ""
     return escape(cell.text).replace("|", "\\|") if kind != "number" else cell.text
 
 

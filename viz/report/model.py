@@ -5,7 +5,8 @@ A ``Report`` is a title, a few lines under it, and a list of blocks:
 * ``Heading``: a section title;
 * ``Paragraph``: running text, pieces of plain words and ``Math``;
 * ``Assignments``: ``Inputs: x1 = 0.05, x2 = 0.1`` (names and numbers);
-* ``Table``: typed columns (``name``, ``number``, ``verdict``, ``text``, ``math``)
+* ``Table``: typed columns (``name``, ``number``, ``verdict``, ``text``, ``math``,
+  ``code``)
   and rows of ``Cell`` (the text shown and, for numbers, the full-precision value);
 * ``Equations``: aligned lines ``lhs = form = numbers ≈ value`` (a derivation's
   factors, a path product, a sum over paths, an update);
@@ -26,7 +27,7 @@ from typing import Any, Literal, Sequence, Union
 
 from .mathtext import Math
 
-ColumnKind = Literal["name", "number", "verdict", "text", "math"]
+ColumnKind = Literal["name", "number", "verdict", "text", "math", "code"]
 VERDICTS = ("exact", "close", "wrong")
 
 

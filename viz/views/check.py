@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .. import check as checker
+from ..handcheck import verdicts as checker
 from ..report import Cell, Column, Note, Paragraph, Report, Table
 from ..report.mathtext import math_name, raw
 
@@ -30,7 +30,7 @@ def check_table(verdicts: Sequence[checker.Verdict]) -> Table:
     for v in verdicts:
         q = _quantity(v)
         rows.append([
-            Cell(q.text, math=None),
+            q,
             Cell(v.hand.text, v.hand.value),
             Cell(checker.format_engine(v), v.engine),
             Cell(checker._format_difference(v), v.difference),

@@ -1,6 +1,6 @@
 """A chain-rule derivation as a report: every path, factor, product and sum.
 
-The same derivation ``viz.derive`` computes, written as report blocks: the
+The same derivation ``viz.handcheck.derive`` computes, written as report blocks: the
 text writer prints it as the terminal always has; Markdown and LaTeX get
 ``aligned`` equations with the documents' symbols.
 """
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .. import derive as dm
-from ..derive import Derivation, Factor, HandPoint, label, num
+from ..handcheck import derive as dm
+from ..handcheck.derive import Derivation, Factor, HandPoint, label, num
 from ..report import Blank, Cell, Column, Equations, Line, Note, Paragraph, Report, Table
 from ..report.mathtext import MINUS, Math, formula, math_name, number, partial, raw, words
 

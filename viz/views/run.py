@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from .. import check as checker
+from ..handcheck import verdicts as checker
 from .. import worked
 from ..numbers import fmt
 from ..report import Assignments, Blank, Cell, Column, Figure, Heading, Paragraph, Report, Table
@@ -25,7 +25,7 @@ def forward_table(example: worked.Example, data: dict[str, float], digits: int) 
     rows = [[Cell(n, math=math_name(n)), Cell(fmt(data[n], digits), data[n]),
              Cell(" ".join(str(example.nodes[n]).split()))] for n in example.nodes]
     return Table([Column("node", "name"), Column("value", "number"),
-                  Column("expression", "text")], rows, style="assign")
+                  Column("expression", "code")], rows, style="assign")
 
 
 def gradient_table(loss: str, grads: dict[str, float], digits: int) -> Table:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from .. import check as checker
+from ..handcheck import verdicts as checker
 from .. import worked
-from ..expr import names as names_in
+from ..worked.expr import names as names_in
 from ..numbers import fmt
 from ..report import Cell, Column, Heading, Paragraph, Report, Table
 from ..report.mathtext import math_name

@@ -21,8 +21,8 @@ from typing import Any, Mapping
 
 from autograd import Value, topological_order
 
-from . import check as checker
-from .worked import HandNumber
+from . import verdicts as checker
+from ..worked import HandNumber
 
 DELTA_SIGNS = ("-dloss/dz", "+dloss/dz")
 
@@ -70,7 +70,7 @@ class Comparison:
         return checker.summary(self.verdicts)
 
     def report(self) -> Any:
-        from .views.check import check_report
+        from ..views.check import check_report
 
         r = check_report(self.title, None, self.verdicts)
         r.command = "compare"
@@ -187,7 +187,7 @@ class Explanation:
         return float(self.derivation.gradient)
 
     def report(self) -> Any:
-        from .views.explain import explain_report
+        from ..views.explain import explain_report
 
         return explain_report(self.derivation, None, self.digits, self.points,
                               self.engine_grad, title=self.title)
@@ -215,8 +215,8 @@ class Explanation:
 
     def _repr_latex_(self) -> str:
         """The equations alone, one ``aligned`` block (what a notebook typesets)."""
-        from .report.latex import equation_lines
-        from .report.model import Equations
+        from ..report.latex import equation_lines
+        from ..report.model import Equations
 
         lines: list[str] = []
         for b in self.report().blocks:
@@ -290,7 +290,7 @@ def load(path: Any) -> Loaded:
     back-propagated, and its expectations."""
     from pathlib import Path
 
-    from . import worked
+    from .. import worked
 
     p = Path(path)
     if not p.is_file():

@@ -1,7 +1,7 @@
 """The pieces both graph views share: the graph object, node kinds, highlighting,
 clusters, and the look of records, edges and clusters.
 
-``graph.py`` draws one node per value and per operation; ``neurons.py`` one
+``operations.py`` draws one node per value and per operation; ``neurons.py`` one
 record per neuron.  Both build their DOT from these.
 """
 
@@ -70,7 +70,7 @@ class ComputationGraph:
 
         ``backend`` picks 'dot' or 'graphviz-pure' by name (default: the first
         present); ``timeout`` bounds the layout time in seconds and
-        ``memory_limit`` the backend's memory in bytes (see ``viz.render``).
+        ``memory_limit`` the backend's memory in bytes (see ``render``).
         """
         if format in ("dot", "gv"):
             return self.source.encode("utf-8")

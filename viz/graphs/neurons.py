@@ -14,7 +14,7 @@ from typing import Any, Iterable
 from autograd import Value
 
 from . import style
-from .graphbase import (
+from .base import (
     ComputationGraph,
     _cluster_attrs,
     _clusters,

@@ -10,7 +10,7 @@ named ``Value`` nodes; ``backward``, ``step`` and ``train`` give gradients,
 one SGD update (p - lr·dloss/dp) and a training run.
 
 The hand numbers keep their literal text ("0.35890", not 0.3589) so the
-checker can count the digits the document shows: ``viz.literals`` has
+checker can count the digits the document shows: ``literals`` has
 tomllib hand over each float's text, whatever the spelling, and caps what a
 literal may be.  A file's work is bounded: its graph has at most
 ``MAX_NODES`` nodes and training steps × graph size is at most ``MAX_WORK``
@@ -33,9 +33,7 @@ from autograd import Value, sum_of
 
 from . import expr
 from .literals import Written, literal_problem, scan_literals, shorten, toml_loads
-from .numbers import visible
-
-__all__ = ["scan_literals"]  # re-exported: the scanner lives in viz.literals
+from ..safe import visible
 
 #: Where the bundled examples live.
 EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"

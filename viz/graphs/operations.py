@@ -23,7 +23,7 @@ The neuron view (``draw(root, neurons=True)``) draws a network built by
 ``nn`` one record per neuron instead of one per scalar operation; see
 ``draw`` and the section "the neuron view" below.
 
-Rendering (SVG, PNG, PDF) is in ``viz.render``; the DOT text needs no backend.
+Rendering (SVG, PNG, PDF) is in ``render``; the DOT text needs no backend.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from typing import Any, Iterable
 from autograd import Value, topological_order
 
 from . import style
-from .graphbase import (
+from .base import (
     FORMATS,
     RANKDIRS,
     ComputationGraph,

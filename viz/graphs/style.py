@@ -1,7 +1,7 @@
 """The look of computation graphs: number format, colours, op symbols.
 
 Everything a drawn graph shows that is a matter of taste lives here, so the
-graph builder (``viz.graph``) only decides *what* is drawn.  Colours are soft
+graph builder (``operations``) only decides *what* is drawn.  Colours are soft
 fills with a darker border of the same hue; each node kind also differs in
 shape (rounded, square, double border, dashed), so a greyscale print still
 tells parameters, inputs, constants and the output apart.
@@ -9,7 +9,7 @@ tells parameters, inputs, constants and the output apart.
 
 from __future__ import annotations
 
-from . import numbers
+from .. import numbers
 
 FONT = "Helvetica"  # a list ("Helvetica,Arial") makes graphviz-pure measure text in Times
 

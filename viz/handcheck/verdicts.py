@@ -27,12 +27,12 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from . import worked
-from .literals import decimals
-from .numbers import visible
-from .worked import Example, HandNumber
+from .. import worked
+from ..worked.literals import decimals
+from ..safe import visible
+from ..worked import Example, HandNumber
 
-__all__ = ["decimals"]  # re-exported from viz.literals, where the literal rules live
+__all__ = ["decimals"]  # re-exported from viz.worked.literals, where the literal rules live
 
 EXACT, CLOSE, WRONG = "exact", "close", "wrong"
 TIE_SLACK = Decimal("1e-12")  # relative: how near a tie still counts as one
@@ -66,7 +66,7 @@ class Verdict:
 
 # --- reading the hand's digits ------------------------------------------------------------
 # ``decimals(text)``: how many decimals a literal shows ("0.00067" 5, "1.5e3" -2),
-# ValueError past the caps of ``viz.literals`` (judge then goes by the value alone).
+# ValueError past the caps of ``viz.worked.literals`` (judge then goes by the value alone).
 
 def _exact_decimal(text: str, value: float) -> Decimal:
     t = text.strip().replace("_", "")

@@ -17,7 +17,7 @@ Factors get a symbolic form where the operation makes one simple
 (∂a/∂z = a·(1 − a) for a sigmoid, ∂z/∂w5 = a_h1 for a weight in a sum of
 products); otherwise the number alone.  Negative numbers take the minus sign
 U+2212, as the formulas do (``1 − a``).  Engine API only; the hand-value
-comparison uses ``viz.check.judge``.
+comparison uses ``verdicts.judge``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ from typing import Any, Mapping, Sequence
 
 from autograd import Value, topological_order
 
-from .numbers import _same, fmt, visible
+from ..numbers import _same, fmt
+from ..safe import visible
 
 DEFAULT_DIGITS = 4
 DEFAULT_MAX_PATHS = 16
@@ -468,7 +469,7 @@ class HandPoint:
 def hand_points(d: Derivation, grads: Mapping[str, Any] | None = None,
                 deltas: Mapping[str, Any] | None = None, rtol: float = 0.01) -> list[HandPoint]:
     """The hand values given for the stations on the way, from the loss down."""
-    from viz.check import judge
+    from .verdicts import judge
 
     points = []
     for s in d.stations:

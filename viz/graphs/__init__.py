@@ -1,0 +1,14 @@
+"""Computation graphs drawn with Graphviz.
+
+- ``operations``: ``draw``, one record per value and a node per operation;
+- ``neurons``: the neuron view, one record per neuron of an ``nn`` network;
+- ``base``: the graph object and the pieces both views share;
+- ``style``: colours, fonts and the symbols of operations;
+- ``render``: laying out DOT with the system ``dot`` or graphviz-pure, bounded.
+"""
+
+from .base import FORMATS, RANKDIRS, ComputationGraph
+from .operations import draw
+from .render import NoBackendError, RenderError
+
+__all__ = ["FORMATS", "RANKDIRS", "ComputationGraph", "NoBackendError", "RenderError", "draw"]
