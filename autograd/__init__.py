@@ -9,11 +9,16 @@ from .backprop import grad
 from .gradcheck import GradcheckError, gradcheck
 from .recording import is_recording, no_grad
 from .replay import Replay, StaleReplayError, record
-from .value import Value, linear, sum_of
+from .rules import Display
+from .value import FUNCTIONS, OPS, Value, display, linear, sum_of
 from .walk import topological_order
 
 __all__ = [
     "Value",
+    "Display",
+    "display",
+    "FUNCTIONS",
+    "OPS",
     "grad",
     "gradcheck",
     "GradcheckError",

@@ -16,6 +16,7 @@ that NaN in gives NaN out at every order of differentiation.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any, Callable
 
 
@@ -86,29 +87,68 @@ infinite_power_node: Callable[[Any, Any], Any] = _no_graph
 undefined_node: Callable[..., Any] = _no_graph
 
 
+# --- how each primitive is shown --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Display:
+    """How a primitive is written for people, declared beside its rule.
+
+    ``symbol``: its label in a graph (×, σ); ``latex``: its LaTeX name (\\cdot,
+    \\sigma); ``function``: the name a one-argument function has in worked-example
+    expressions (``sigmoid``), None for an operator; ``local``: the textbook formula
+    of ∂out/∂parent for each parent, over ``{out}`` and the parents ``{a}``, ``{b}``
+    (None where it depends on more than a formula: constants, indexes); ``local_latex``:
+    the same in LaTeX.
+    """
+
+    symbol: str
+    latex: str
+    function: str | None = None
+    local: tuple[str | None, ...] = ()
+    local_latex: tuple[str | None, ...] = ()
+
+
+def shown(symbol: str, latex: str, function: str | None = None,
+          local: tuple[str | None, ...] = (),
+          local_latex: tuple[str | None, ...] = ()) -> Callable[[Any], Any]:
+    """Declare a rule's display forms (read by ``Op.display``)."""
+    def attach(rule: Any) -> Any:
+        rule.display = Display(symbol, latex, function, local, local_latex)
+        return rule
+    return attach
+
+
 # --- the rules: ∂out/∂parent for each parent, in parent order ----------------
 
 
+@shown("+", "+", local=("1", "1"), local_latex=("1", "1"))
 def add(out, a, b):  # out = a + b
     return 1.0, 1.0
 
 
+@shown("−", "-", local=("1", "−1"), local_latex=("1", "-1"))
 def sub(out, a, b):  # out = a - b
     return 1.0, -1.0
 
 
+@shown("×", r"\cdot", local=("{b}", "{a}"), local_latex=("{b}", "{a}"))
 def mul(out, a, b):  # out = a * b
     return b, a
 
 
+@shown("÷", "/", local=("1/{b}", "−{a}/{b}²"),
+       local_latex=(r"\frac{1}{{b}}", r"-\frac{{a}}{{b}^{2}}"))
 def div(out, a, b):  # out = a / b:  ∂/∂a = 1/b,  ∂/∂b = -a/b² = -out/b
     return 1.0 / b, -out / b
 
 
+@shown("−x", "-", local=("−1",), local_latex=("-1",))
 def neg(out, a):  # out = -a
     return (-1.0,)
 
 
+@shown("^", "^", local=(None, None), local_latex=(None, None))
 def pow_const(out, a, k):  # out = a ** k, k a constant:  ∂/∂a = k·a^(k-1)
     # (∂/∂k is 0: the exponent is a constant, also when grad() is asked for it)
     if data(k) == 0.0:  # a⁰ ≡ 1: slope 0 everywhere, also at a = 0 (where 0·0⁻¹ would be nan)
@@ -116,6 +156,8 @@ def pow_const(out, a, k):  # out = a ** k, k a constant:  ∂/∂a = k·a^(k-1)
     return times_power(k, a, k - 1.0), 0.0
 
 
+@shown("^", "^", local=("{b}·{a}^({b} − 1)", "{out}·ln {a}"),
+       local_latex=(r"{b}\,{a}^{{b} - 1}", r"{out}\ln {a}"))
 def pow_value(out, a, b):  # out = a ** b:  ∂/∂a = b·a^(b-1),  ∂/∂b = out·ln a
     a_data, b_data = data(a), data(b)
     if a_data > 0.0:
@@ -130,14 +172,18 @@ def pow_value(out, a, b):  # out = a ** b:  ∂/∂a = b·a^(b-1),  ∂/∂b = o
     return times_power(b, a, b - 1.0), undefined(a, b)
 
 
+@shown("exp", r"\exp", "exp", local=("{out}",), local_latex=("{out}",))
 def exp(out, a):  # (e^a)' = e^a
     return (out,)
 
 
+@shown("ln", r"\ln", "log", local=("1/{a}",), local_latex=(r"\frac{1}{{a}}",))
 def log_rule(out, a):  # (ln a)' = 1/a
     return (1.0 / a,)
 
 
+@shown("tanh", r"\tanh", "tanh", local=("(1 − {out}²)",),
+       local_latex=(r"\left(1 - {out}^{2}\right)",))
 def tanh(out, a):  # tanh' = 1 - tanh²
     if abs(data(a)) <= 0.5:
         return (1.0 - out * out,)
@@ -148,6 +194,8 @@ def tanh(out, a):  # tanh' = 1 - tanh²
     return (s * s,)
 
 
+@shown("σ", r"\sigma", "sigmoid", local=("{out}·(1 − {out})",),
+       local_latex=(r"{out}\left(1 - {out}\right)",))
 def sigmoid(out, a):  # σ' = σ(1 - σ)
     if data(a) > 0.0:
         # 1 − σ loses its digits as σ → 1 (it is 0.0 past a = 36.7);
@@ -157,11 +205,13 @@ def sigmoid(out, a):  # σ' = σ(1 - σ)
     return (out * (1.0 - out),)
 
 
+@shown("ReLU", r"\operatorname{relu}", "relu", local=(None,), local_latex=(None,))
 def relu(out, a):  # relu' = 1 for a > 0, else 0 (0 at the kink, by convention); nan at nan
     x = data(a)
     return (1.0 if x > 0.0 else 0.0 if x <= 0.0 else undefined(a),)
 
 
+@shown("Σ w·x + b", r"\sum", local=(), local_latex=())
 def linear(out, *parents):
     # out = w1·x1 + w2·x2 + … + b, parents (w1, x1, w2, x2, …, b):
     # ∂out/∂wi = xi, ∂out/∂xi = wi, ∂out/∂b = 1
@@ -173,9 +223,11 @@ def linear(out, *parents):
     return grads
 
 
+@shown("Σ", r"\sum", local=(), local_latex=())
 def total(out, *parents):  # out = p1 + p2 + … + pn
     return (1.0,) * len(parents)
 
 
+@shown("undefined", r"\mathrm{NaN}", local=(), local_latex=())
 def undefined_rule(out, *parents):  # out = nan with no real slope: ∂out/∂p is out itself
     return (out,) * len(parents)

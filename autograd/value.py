@@ -57,6 +57,12 @@ class Op:
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
 
+    @property
+    def display(self) -> rules.Display:
+        """How the operation is written for people (its symbol, LaTeX name, local
+        derivatives' formulas), declared beside its rule in ``rules.py``."""
+        return getattr(self.rule, "display", _CONST_DISPLAY)
+
     def __copy__(self) -> "Op":
         return self
 
@@ -69,6 +75,8 @@ class Op:
                 return key
         raise TypeError(f"cannot pickle {self!r}: it is not one of autograd.value's operations")
 
+
+_CONST_DISPLAY = rules.Display("const", "")
 
 ADD = Op("+", rules.add)
 SUB = Op("-", rules.sub)
@@ -541,3 +549,18 @@ def _checked_const(x: Any, what: str) -> Value:
     if c is NotImplemented:
         raise TypeError(f"{what} must be a Value or a number, got {type(x).__name__}: {x!r}")
     return c
+
+
+#: Every operation by the name nodes report (``Value.op``); ``**`` is the number-exponent one.
+OPS: dict[str, Op] = {op.name: op for op in (
+    ADD, SUB, MUL, DIV, NEG, POW, POW_VALUE, EXP, LOG, TANH, SIGMOID, RELU, LINEAR, SUM, CONST,
+    UNDEFINED)}  # "**" shows as the Value-exponent power, whose formulas say more
+
+#: The one-argument functions, by the name expressions call them: exp, log, tanh, sigmoid, relu.
+FUNCTIONS: dict[str, Op] = {op.display.function: op for op in OPS.values()
+                            if op.display.function is not None}
+
+
+def display(op: str | None) -> rules.Display | None:
+    """How the operation a node reports (``Value.op``) is written; None for a leaf."""
+    return None if op is None or op not in OPS else OPS[op].display

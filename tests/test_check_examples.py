@@ -5,7 +5,20 @@ import math
 
 import pytest
 
-from viz.handcheck.verdicts import check, render_table, summary, to_json
+from viz.handcheck.verdicts import check, summary
+from viz.report import Report
+from viz.views.check import check_blocks, verdict_records
+
+
+def render_table(verdicts, color=False, width=80, ascii=False):
+    """The verdict table and its summary line, as the command prints them."""
+    r = Report("check", "", header="none").add(*check_blocks(verdicts, width))
+    return r.to_text(color=color, ascii=ascii, width=width).rstrip("\n")
+
+
+def to_json(verdicts):
+    """The verdicts as the JSON report's ``data.verdicts``."""
+    return json.dumps(verdict_records(verdicts))
 from viz.worked import bundled_examples, load, loads
 
 

@@ -18,6 +18,8 @@ import sys
 import tracemalloc
 from pathlib import Path
 
+import json
+
 import pytest
 
 from viz.views.explain import explain_report
@@ -30,7 +32,13 @@ from viz import worked
 from viz.handcheck import derive
 from viz.handcheck import verdicts as check
 from viz.worked import expr, literals
-from viz.handcheck.verdicts import HandNumber, Verdict, judge, render_table
+from viz.handcheck.verdicts import HandNumber, Verdict, judge
+from viz.report import Report
+from viz.views.check import check_blocks, verdict_records
+
+
+def render_table(verdicts, color=False):
+    return Report("check", "", header="none").add(*check_blocks(verdicts)).to_text(color=color)
 from viz.cli import main
 from viz.worked import WorkedExampleError, loads
 
@@ -412,7 +420,7 @@ def test_fuzz_number_literals_through_load_and_check(literal, inline):
     assert v.hand.text == literal and v.hand.value == float(int(literal, 0) if literal.startswith("0x") else literal)
     assert v.verdict in ("exact", "close", "wrong")
     render_table([v])
-    check.to_json([v])
+    json.dumps(verdict_records([v]), allow_nan=False)
 
 
 # --- item 7: the work of a file is bounded by steps × nodes; explain is linear ------------------

@@ -7,7 +7,13 @@ import pytest
 
 from autograd import Value, linear
 from viz import worked
-from viz.handcheck.derive import derive, first_disagreement, fmt, hand_points, render
+from viz.handcheck.derive import derive, first_disagreement, fmt, hand_points
+from viz.views.explain import explain_report
+
+
+def render(d, digits=4, points=(), engine_grad=None):
+    """The derivation as the command prints it (the text writer of its report)."""
+    return explain_report(d, None, digits, points, engine_grad).to_text()
 
 SEED001 = worked.EXAMPLES_DIR / "seed001_2-2-1_shared_bias.toml"
 SEED000 = worked.EXAMPLES_DIR / "seed000_3-2-1_textbook.toml"

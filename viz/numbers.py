@@ -2,9 +2,7 @@
 the same text on every machine, trailing zeros kept where rounding made them.
 
 One formatter for the tables, the derivations and the graphs, so a number
-reads the same wherever it appears; and ``visible``, which writes text that
-came from a file (a name, a literal, a message quoting them) with its control
-characters made visible, so a file cannot drive the terminal.
+reads the same wherever it appears.
 """
 
 from __future__ import annotations
@@ -39,12 +37,3 @@ def fmt(x: float, digits: int = 4) -> str:
 def _same(a: float, b: float) -> bool:
     """Equal up to float noise (12 significant digits)."""
     return a == b or abs(a - b) <= 1e-12 * max(abs(a), abs(b))
-
-
-def visible(text: str) -> str:
-    """``text`` with every non-printable character (controls such as ESC,
-    bidirectional and zero-width marks, line separators) written as its
-    escape, ``\\x1b`` or ``\\u202e``: safe to print to a terminal."""
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)

@@ -25,12 +25,8 @@ import secrets
 import stat
 from pathlib import Path
 
-# C0 controls (newline and tab included), DEL, C1 controls; the bidi marks, embeddings,
-# overrides and isolates (U+061C, U+200E-F, U+202A-E, U+2066-9); line/paragraph separators
-_CONTROL = "\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
-_CONTROLS = re.compile(f"[{_CONTROL}]")
 # the colour codes the command itself writes (Select Graphic Rendition), kept with keep_sgr
-_SGR_OR_CONTROL = re.compile(f"(\x1b\\[[0-9;]*m)|[{_CONTROL}]")
+_SGR = re.compile("(\x1b\\[[0-9;]*m)")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -40,23 +36,41 @@ def _escape(ch: str) -> str:
 
 
 def visible(text: str, keep_sgr: bool = False) -> str:
-    """``text`` with every control character written as an escape: ESC as ``\\x1b``,
-    a newline as ``\\n``, U+202E as ``\\u202e``.
+    """``text`` with every character that is not printable written as an escape: ESC
+    as ``\\x1b``, a newline as ``\\n``, U+202E as ``\\u202e`` (controls, bidi and
+    zero-width marks, line separators: whatever ``str.isprintable`` refuses).
 
     ``keep_sgr`` keeps colour codes (ESC [ digits ; m) as they are: for a line the
     command has coloured itself, after the file's text in it was made visible.
     """
+    if text.isprintable():
+        return text
     if keep_sgr:
-        return _SGR_OR_CONTROL.sub(lambda m: m.group(1) or _escape(m.group()), text)
-    return _CONTROLS.sub(lambda m: _escape(m.group()), text)
+        return "".join(piece if k % 2 else _escaped(piece)
+                       for k, piece in enumerate(_SGR.split(text)))
+    return _escaped(text)
+
+
+def _escaped(text: str) -> str:
+    return "".join(ch if ch.isprintable() else _escape(ch) for ch in text)
 
 
 # --- terminals without UTF-8 -----------------------------------------------------------
 
+_GREEK_WORDS = {
+    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ζ": "zeta",
+    "η": "eta", "θ": "theta", "ι": "iota", "κ": "kappa", "λ": "lambda", "μ": "mu", "ν": "nu",
+    "ξ": "xi", "π": "pi", "ρ": "rho", "σ": "sigma", "τ": "tau", "υ": "upsilon", "φ": "phi",
+    "χ": "chi", "ψ": "psi", "ω": "omega", "Γ": "Gamma", "Δ": "Delta", "Θ": "Theta",
+    "Λ": "Lambda", "Ξ": "Xi", "Π": "Pi", "Σ": "Sigma", "Φ": "Phi", "Ψ": "Psi", "Ω": "Omega",
+}
+#: How a character the command writes is spelled in ASCII (the rest: ``?``).
 ASCII_FORMS: dict[str, str] = {
-    "∂": "d", "→": "->", "−": "-", "·": "*", "≈": "~", "━": "=", "✗": "X", "…": "...",
-    "δ": "delta", "σ": "sigma", "Σ": "sum", "×": "x", "÷": "/", "ᵢ": "i", "²": "^2",
-    "ŷ": "y^", "—": "-", "–": "-", "○": "o", "⊃": ">",
+    **_GREEK_WORDS,
+    "∂": "d", "→": "->", "←": "<-", "−": "-", "·": "*", "×": "*", "≈": "~", "━": "=",
+    "✗": "X", "✓": "v", "…": "...", "Σ": "sum", "∑": "sum", "÷": "/", "ᵢ": "i", "²": "^2",
+    "³": "^3", "ᵀ": "^T", "⊙": "(.)", "√": "sqrt", "′": "'", "ŷ": "y_hat", "—": "-",
+    "–": "-", "○": "o", "⊃": ">",
 }
 ASCII_ERRORS = "chainrule-ascii"
 

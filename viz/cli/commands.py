@@ -106,8 +106,9 @@ def emit(report: Report, args: argparse.Namespace, out: Callable[[str], None],
          st: Style) -> None:
     """The report in the format asked for (``--format``), to standard output."""
     fmt_name = getattr(args, "format", "text") or "text"
-    if fmt_name == "text":
-        text = report.to_text(color=st.enabled)
+    if fmt_name == "text":  # a terminal without UTF-8 gets the ASCII forms (∂ as d)
+        text = report.to_text(color=st.enabled,
+                              ascii=not safe.is_utf(getattr(sys.stdout, "encoding", None)))
     elif fmt_name == "latex":
         text = report.to_latex(standalone=getattr(args, "standalone", False))
     else:

@@ -9,6 +9,8 @@ tells parameters, inputs, constants and the output apart.
 
 from __future__ import annotations
 
+import autograd
+
 from .. import numbers
 
 FONT = "Helvetica"  # a list ("Helvetica,Arial") makes graphviz-pure measure text in Times
@@ -55,21 +57,9 @@ CLUSTER_BORDER = "#AFC0D4"
 CLUSTER_TEXT = "#4A5D73"
 
 # engine op name -> the symbol drawn in the op node
-OP_SYMBOLS: dict[str, str] = {
-    "+": "+",
-    "-": "−",
-    "*": "×",
-    "/": "÷",
-    "neg": "−x",
-    "**": "^",
-    "exp": "exp",
-    "log": "ln",
-    "tanh": "tanh",
-    "sigmoid": "σ",
-    "relu": "ReLU",
-    "linear": "Σ w·x + b",
-    "sum": "Σ",
-}
+#: The label of each operation node: the symbol its display form declares (× for *,
+#: σ for sigmoid), beside its rule in the engine.
+OP_SYMBOLS: dict[str, str] = {name: op.display.symbol for name, op in autograd.OPS.items()}
 
 
 def op_symbol(op: str) -> str:

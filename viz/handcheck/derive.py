@@ -15,20 +15,22 @@ backpropagated δ = ∂loss/∂S of each station, δ_S = Σ_U δ_U · ∂U/∂S.
 
 Factors get a symbolic form where the operation makes one simple
 (∂a/∂z = a·(1 − a) for a sigmoid, ∂z/∂w5 = a_h1 for a weight in a sum of
-products); otherwise the number alone.  Negative numbers take the minus sign
-U+2212, as the formulas do (``1 − a``).  Engine API only; the hand-value
-comparison uses ``verdicts.judge``.
+products), from the formula the engine declares beside each rule
+(``autograd.display``); otherwise the number alone.  Negative numbers take the
+minus sign U+2212, as the formulas do (``1 − a``).  Engine API only; the
+hand-value comparison uses ``verdicts.judge``; ``viz.views.explain`` writes a
+derivation as a report.
 """
 
 from __future__ import annotations
 
 import heapq
 import math
-import textwrap
+import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
-from autograd import Value, topological_order
+from autograd import Value, display, topological_order
 
 from ..numbers import _same, fmt
 from ..safe import visible
@@ -141,34 +143,47 @@ def _edge_form(node: Value, i: int) -> tuple[float, list[Term]] | None:
         if i == len(ps) - 1:
             return 1.0, []
         return times(ps[i + 1] if i % 2 == 0 else ps[i - 1])
-    if op == "/":
-        a, b = ps
-        if i == 0:  # ∂(a/b)/∂a = 1/b
-            return (1.0 / b.data, []) if b.is_constant else (1.0, [("1/{0}", (b,))])
-        return -1.0, [("{0}/{1}²", (a, b))]  # ∂(a/b)/∂b = −a/b²
-    if op == "**":
-        a, b = ps
-        if b.is_constant and i == 0:  # ∂(a^k)/∂a = k·a^(k−1)
-            k = b.data
-            if k - 1.0 == 0.0:
-                return k, []
-            if k - 1.0 == 1.0:
-                return k, [("{0}", (a,))]
-            return k, [("{0}^" + num(k - 1.0), (a,))]
-        if i == 0:
-            return 1.0, [("{1}·{0}^({1} − 1)", (a, b))]
-        return 1.0, [("{2}·ln {0}", (a, b, node))]
-    if op == "exp":  # (e^a)' = e^a
-        return 1.0, [("{0}", (node,))]
-    if op == "log":  # (ln a)' = 1/a
-        return 1.0, [("1/{0}", (ps[0],))]
-    if op == "tanh":  # tanh' = 1 − tanh²
-        return 1.0, [("(1 − {0}²)", (node,))]
-    if op == "sigmoid":  # σ' = σ·(1 − σ)
-        return 1.0, [("{0}·(1 − {0})", (node,))]
+    if op == "/" and i == 0:  # ∂(a/b)/∂a = 1/b: a number when b is one
+        b = ps[1]
+        return (1.0 / b.data, []) if b.is_constant else _declared(node, i)
+    if op == "**" and ps[1].is_constant and i == 0:  # ∂(a^k)/∂a = k·a^(k−1)
+        a, k = ps[0], ps[1].data
+        if k - 1.0 == 0.0:
+            return k, []
+        if k - 1.0 == 1.0:
+            return k, [("{0}", (a,))]
+        return k, [("{0}^" + num(k - 1.0), (a,))]
+    if op in ("/", "**", "exp", "log", "tanh", "sigmoid"):  # (e^a)' = e^a, σ' = σ·(1 − σ), …
+        return _declared(node, i)
     if op == "relu":  # 1 for a > 0, else 0
         return (1.0 if ps[0].data > 0.0 else 0.0), []
     return None
+
+
+_PLACEHOLDER = re.compile(r"\{(out|a|b)\}")
+
+
+def _declared(node: Value, i: int) -> tuple[float, list[Term]] | None:
+    """∂node/∂(parent i) from the formula declared beside the operation's rule in the
+    engine (``autograd.display``): ``{out}·(1 − {out})`` for a sigmoid."""
+    shown = display(node.op)
+    form = shown.local[i] if shown is not None and i < len(shown.local) else None
+    if form is None:
+        return None
+    coef = 1.0
+    if form.startswith(MINUS):
+        coef, form = -1.0, form[1:]
+    ps = node.parents
+    by_name = {"out": node, "a": ps[0], "b": ps[1] if len(ps) > 1 else None}
+    nodes: list[Value] = []
+
+    def index(m: re.Match) -> str:
+        v = by_name[m.group(1)]
+        if v not in nodes:
+            nodes.append(v)
+        return "{" + str(nodes.index(v)) + "}"
+
+    return coef, [(_PLACEHOLDER.sub(index, form), tuple(nodes))]
 
 
 def _route_form(route: Sequence[tuple[Value, int]]) -> tuple[float, list[Term]] | None:
@@ -486,216 +501,3 @@ def hand_points(d: Derivation, grads: Mapping[str, Any] | None = None,
 def first_disagreement(points: Sequence[HandPoint]) -> HandPoint | None:
     """The first hand value, from the loss down, that the engine calls wrong."""
     return next((p for p in points if p.verdict == "wrong"), None)
-
-
-# --- writing it out -----------------------------------------------------------------
-
-
-def _d(root: Value, v: Value) -> str:
-    return f"∂{label(root, 'L')}/∂{label(v, 'x')}"
-
-
-def _approx(value: float, digits: int) -> str:
-    return ("= " if is_exact(value, digits) else "≈ ") + num(value, digits)
-
-
-def _operand(x: float, digits: int) -> str:
-    s = num(x, digits)
-    return f"({s})" if s.startswith(MINUS) else s
-
-
-def _wrap(first: str, pieces: Sequence[str], sep: str, tail: str, indent: int,
-          width: int = WIDTH) -> list[str]:
-    """``first`` + pieces joined by ``sep`` + ``tail``, broken at the separators."""
-    lines, line = [], first
-    for k, piece in enumerate(pieces):
-        chunk = piece if k == 0 else sep + piece
-        if k > 0 and len(line) + len(chunk) > width:
-            lines.append(line + sep.rstrip())
-            line = " " * indent + piece
-        else:
-            line += chunk
-    if len(line) + len(tail) > width:
-        lines.append(line)
-        line = " " * indent + tail.lstrip()
-    else:
-        line += tail
-    lines.append(line)
-    return lines
-
-
-def _factor_lines(f: Factor, root: Value, pad: int, digits: int, indent: str) -> list[str]:
-    """'∂a_out/∂z_out = a_out·(1 − a_out) = 0.7514·(1 − 0.7514) ≈ 0.1868'."""
-    head = f"{indent}∂{label(f.upper, 'L')}/∂{label(f.lower, 'x')}".ljust(pad)
-    value = num(f.value, digits)
-    parts: list[str] = []
-    forms = f.symbolic(digits)
-    if forms is not None:
-        names, numbers = forms
-        if names != value:
-            parts.append(names)
-            if numbers not in (names, value):
-                parts.append(numbers)
-    final = _approx(f.value, digits)
-    text = head + " " + final if not parts else head + " = " + " = ".join(parts) + " " + final
-    if len(text) > WIDTH and len(parts) == 2:  # drop the numbers put in
-        text = head + " = " + parts[0] + " " + final
-    if len(text) > WIDTH:
-        text = head + " " + final
-    return [text]
-
-
-def _path_title(p: Path) -> str:
-    return " → ".join(label(s, "L") for s in p.stations)
-
-
-def _hand_text(p: HandPoint, digits: int) -> str:
-    return minus(visible(getattr(p.hand, "text", None) or fmt(p.hand.value, digits)))
-
-
-def _point_name(d: Derivation, p: HandPoint) -> str:
-    return _d(d.root, p.station) if p.kind == "grad" else f"δ {label(p.station)}"
-
-
-def _pointer(d: Derivation, points: Sequence[HandPoint], first: HandPoint,
-             digits: int) -> list[str]:
-    """Where the first wrong hand value comes from: the steps between it and the
-    nearest hand value above it that agrees (or the loss)."""
-    out: list[str] = [""]
-    msg = (f"The first hand value that disagrees, from the loss down, is "
-           f"{_point_name(d, first)} (hand {_hand_text(first, digits)}, engine "
-           f"{num(first.engine, digits)}).")
-    order = {s: k for k, s in enumerate(d.stations)}
-    ancestors = d.reachable(first.station, down=False)
-    descendants = d.reachable(first.station, down=True)
-    good = [p for p in points if p.verdict != "wrong" and p.station is not first.station
-            and p.station in ancestors]
-    good.sort(key=lambda p: order[p.station])
-    upper = good[-1].station if good else d.root
-    steps = d.chain(upper, first.station) or []
-    if good:
-        msg += (f" The hand value above it, {_point_name(d, good[-1])}, agrees, so the "
-                f"slip is in the step{'s' if len(steps) != 1 else ''} between them:")
-    else:
-        msg += (" No hand value above it agrees or is given, so check every step from "
-                f"{label(d.root, 'L')} down to it:")
-    out += textwrap.wrap(msg, WIDTH)
-    pad = 4 + max((len(f"∂{label(f.upper, 'L')}/∂{label(f.lower, 'x')}") for f in steps),
-                  default=0)
-    for f in steps:
-        out += _factor_lines(f, d.root, pad, digits, "    ")
-    below = [p for p in points if order[p.station] > order[first.station]
-             and p.station in descendants]
-    if below:
-        wrong = [_point_name(d, p) for p in below if p.verdict == "wrong"]
-        if wrong:
-            out += textwrap.wrap(
-                f"The wrong hand value{'s' if len(wrong) > 1 else ''} below it "
-                f"({', '.join(wrong)}) may only carry this slip down.", WIDTH)
-        else:
-            out.append("The hand values below it agree again.")
-    return out
-
-
-def render(d: Derivation, digits: int = DEFAULT_DIGITS, points: Sequence[HandPoint] = (),
-           engine_grad: float | None = None) -> str:
-    """The derivation as plain text, at most 80 columns wide (long names aside)."""
-    root, target = d.root, d.target
-    name_r, name_t = label(root, "L"), label(target, "x")
-    whole = _d(root, target)
-    out: list[str] = []
-    if target is root:
-        out.append(f"{whole} = 1: the loss itself, where the backward pass starts.")
-        return "\n".join(out) + "\n"
-    if d.n_paths == 0:
-        out += textwrap.wrap(
-            f"{name_r} does not depend on {name_t}: no path leads from {name_r} down "
-            f"to {name_t}, so {whole} = 0.", WIDTH)
-        return "\n".join(out) + "\n"
-
-    n = d.n_paths
-    if d.paths is not None:
-        if n == 1:
-            out.append(f"{whole} by the chain rule: 1 path from {name_r} down to {name_t}.")
-        else:
-            out += textwrap.wrap(
-                f"{whole} by the chain rule: {n} paths lead from {name_r} down to "
-                f"{name_t}, so the gradient is the sum of the {n} path products.", WIDTH)
-        for k, p in enumerate(d.paths, 1):
-            out.append("")
-            title = f"Path {k}: " if n > 1 else ""
-            out += textwrap.wrap(title + _path_title(p), WIDTH, subsequent_indent="    ",
-                                 break_on_hyphens=False)
-            chain = [f"∂{label(f.upper, 'L')}/∂{label(f.lower, 'x')}" for f in p.factors]
-            if len(chain) > 1:
-                out += _wrap(f"  {whole} = " if n == 1 else f"  {whole} (path {k}) = ",
-                             chain, " · ", "", 6)
-            pad = 2 + max(len(f"∂{label(f.upper, 'L')}/∂{label(f.lower, 'x')}") for f in p.factors) + 2
-            for f in p.factors:
-                out += _factor_lines(f, root, pad, digits, "    ")
-            if len(p.factors) > 1:
-                nums = [_operand(f.value, digits) for f in p.factors]
-                word = "  product" if n > 1 else f"  {whole}"
-                out += _wrap(f"{word} = ", nums, " · ", f" {_approx(p.product, digits)}", 6)
-        if n > 1:
-            out.append("")
-            out.append(f"Sum over the {n} paths:")
-            nums = [_operand(p.product, digits) for p in d.paths]
-            out += _wrap(f"  {whole} = ", nums, " + ", f" {_approx(d.gradient, digits)}", 6)
-    else:
-        out += textwrap.wrap(
-            f"{whole}: {n} paths lead from {name_r} down to {name_t}, more than the "
-            f"limit of {d.max_paths}, so instead of every path here is the "
-            f"backpropagated δ = ∂{name_r}/∂node of each node on the way, from the "
-            f"loss down; each is the sum, over the nodes just above it, of their δ "
-            f"times the local derivative.", WIDTH)
-        out.append("")
-        for s in d.stations:
-            if s is root:
-                out.append(f"  {_d(root, s)} = 1")
-                continue
-            fs = d.above[s]
-            head = f"  {_d(root, s)} = "
-            if len(fs) == 1 and fs[0].upper is root:  # δ is the local derivative itself
-                out += _factor_lines(fs[0], root, 0, digits, "  ")
-            elif len(fs) <= 4:
-                terms = [f"{_d(root, f.upper)} · ∂{label(f.upper, 'L')}/∂{label(s, 'x')}"
-                         for f in fs]
-                nums = [f"{_operand(d.deltas[f.upper], digits)} · {_operand(f.value, digits)}"
-                        for f in fs]
-                one = head + " + ".join(terms) + " = " + " + ".join(nums) + " " + \
-                    _approx(d.deltas[s], digits)
-                if len(one) <= WIDTH:
-                    out.append(one)
-                else:
-                    out += _wrap(head, terms, " + ", "", 6)
-                    out += _wrap("      = ", nums, " + ", f" {_approx(d.deltas[s], digits)}", 6)
-            else:
-                out.append(f"{head}the sum of {len(fs)} terms δ·(local derivative) "
-                           f"{_approx(d.deltas[s], digits)}")
-
-    if engine_grad is not None:
-        diff = abs(d.gradient - engine_grad)
-        agree = diff <= 1e-9 * max(1.0, abs(engine_grad))
-        out.append("")
-        out.append(f"The engine's backward pass gives {whole} = {num(engine_grad, digits)}"
-                   + (" (the same)." if agree else f", not the same (difference {minus(f'{diff:.3g}')})."))
-
-    if points:
-        out.append("")
-        out.append("Hand values along the chain, from the loss down:")
-        rows = []
-        for p in points:
-            what = (_d(root, p.station) if p.kind == "grad"
-                    else f"δ {label(p.station)} = −{_d(root, p.station)}")
-            rows.append((what, _hand_text(p, digits), num(p.engine, digits), p.verdict))
-        w0 = max(len(r[0]) for r in rows)
-        w1 = max(len(r[1]) for r in rows + [("", "hand")])
-        w2 = max(len(r[2]) for r in rows + [("", "", "engine")])
-        out.append(f"  {'':<{w0}}  {'hand':>{w1}}  {'engine':>{w2}}  verdict")
-        for what, hand, eng, verdict in rows:
-            out.append(f"  {what:<{w0}}  {hand:>{w1}}  {eng:>{w2}}  {verdict}")
-        first = first_disagreement(points)
-        if first is not None:
-            out += _pointer(d, points, first, digits)
-    return "\n".join(out) + "\n"

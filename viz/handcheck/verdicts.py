@@ -16,20 +16,17 @@ Verdicts, for a hand number written with d decimals (``"0.00135"``: d = 5;
 ``difference`` is engine - hand; the relative difference |engine - hand| /
 |engine| is left out (a dash in the table) when the engine's value is 0 or
 rounds to 0 at the hand's digits, where the ratio means nothing.
-``render_table`` prints the verdicts for a terminal, ``to_json`` for machines;
-both write numbers with the ASCII hyphen-minus, for machines to parse.
+``viz.views.check`` writes the verdicts as a report (a table and a summary).
 """
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from .. import worked
 from ..worked.literals import decimals
-from ..safe import visible
 from ..worked import Example, HandNumber
 
 __all__ = ["decimals"]  # re-exported from viz.worked.literals, where the literal rules live
@@ -154,151 +151,3 @@ def summary(verdicts: list[Verdict]) -> dict[str, int]:
     for v in verdicts:
         counts[v.verdict] += 1
     return counts
-
-
-# --- output ---------------------------------------------------------------------------------
-
-_COLOURS = {EXACT: "\033[32m", CLOSE: "\033[33m", WRONG: "\033[1;31m"}
-_RESET = "\033[0m"
-
-
-def format_engine(v: Verdict) -> str:
-    """The engine's value with two more decimals than the hand shows."""
-    if not math.isfinite(v.engine):
-        return str(v.engine)
-    try:
-        d = decimals(v.hand.text)
-    except ValueError:
-        d = 6
-    places = min(max(d + 2, 0), 12)
-    text = f"{v.engine:.{places}f}"
-    if len(text) > 14 or (v.engine != 0 and float(text) == 0):
-        text = f"{v.engine:.6g}"
-    return text
-
-
-def _format_difference(v: Verdict, dash: str = "\u2014") -> str:
-    if not math.isfinite(v.difference):
-        return dash
-    if v.difference == 0:
-        return "0"
-    return f"{v.difference:+.2g}"
-
-
-def _format_relative(v: Verdict, dash: str = "\u2014") -> str:
-    r = v.relative
-    if r is None:  # the engine's value is 0 (or below the hand's digits): no ratio
-        return dash
-    if r == 0:
-        return "0"
-    if r >= 10:
-        return f"{r:.0f}x"
-    return f"{r:.1%}" if r >= 0.001 else f"{r:.2%}"
-
-
-def render_table(verdicts: list[Verdict], color: bool = False, width: int = 80, ascii: bool = False) -> str:
-    """The verdicts as a table for a terminal, then a summary line.
-
-    Wrong rows carry a mark in the left margin and ``WRONG`` in capitals (red
-    with ``color``); ``ascii`` replaces the non-ASCII marks.  Fits ``width``
-    columns by shortening long quantity names.
-    """
-    mark = "X" if ascii else "\u2717"
-    ellipsis = "~" if ascii else "\u2026"
-    dash = "-" if ascii else "\u2014"
-    header = ("quantity", "hand", "engine", "engine-hand", "rel", "verdict")
-    rows = [  # names and literals from the file are printed with visible(): no raw controls
-        (
-            visible(v.quantity),
-            visible(v.hand.text),
-            format_engine(v),
-            _format_difference(v, dash),
-            _format_relative(v, dash),
-            "WRONG" if v.verdict == WRONG else v.verdict,
-        )
-        for v in verdicts
-    ]
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    gutter, gap = 2, 2
-    total = gutter + sum(widths) + gap * (len(widths) - 1)
-    if total > width:
-        widths[0] = max(10, widths[0] - (total - width))
-
-    def cut(text: str, w: int) -> str:
-        # keep the kind ("grad ", "epoch 200 ") and the end of the name, the telling part
-        if len(text) <= w:
-            return text
-        prefix, _, name = text.rpartition(" ")
-        room = w - len(prefix) - 2
-        if prefix and room >= 3:
-            return f"{prefix} {ellipsis}{name[-room:]}"
-        return text[: w - 1] + ellipsis
-
-    def line(cells: tuple[str, ...], margin: str) -> str:
-        parts = [cut(cells[0], widths[0]).ljust(widths[0])]
-        for i in (1, 2, 3, 4):
-            parts.append(cells[i].rjust(widths[i]))
-        parts.append(cells[5])
-        return (margin + (" " * gap).join(parts)).rstrip()
-
-    lines = [line(header, " " * gutter)]
-    for v, cells in zip(verdicts, rows):
-        margin = (mark + " ") if v.verdict == WRONG else " " * gutter
-        text = line(cells, margin)
-        if color:
-            if v.verdict == WRONG:
-                text = _COLOURS[WRONG] + text + _RESET
-            else:
-                head, _, tail = text.rpartition(cells[5])
-                text = head + _COLOURS[v.verdict] + cells[5] + _RESET + tail
-        lines.append(text)
-    lines.append(_summary_line(verdicts, color, width))
-    return "\n".join(lines)
-
-
-def _summary_line(verdicts: list[Verdict], color: bool, width: int) -> str:
-    c = summary(verdicts)
-    noun = "number" if c["total"] == 1 else "numbers"
-    text = f"{c['total']} {noun}: {c[EXACT]} exact, {c[CLOSE]} close, {c[WRONG]} wrong"
-    if c[WRONG]:
-        wrong = [visible(v.quantity) for v in verdicts if v.verdict == WRONG]
-        shown: list[str] = []
-        for i, q in enumerate(wrong):
-            rest = len(wrong) - i - 1
-            tail = f", +{rest} more" if rest else ""
-            if len(text) + len(" (WRONG: ") + len(", ".join(shown + [q])) + len(tail) + 1 > width and shown:
-                shown.append(f"+{len(wrong) - i} more")
-                break
-            shown.append(q)
-        text = f"{text} (WRONG: {', '.join(shown)})"
-        if color:
-            text = _COLOURS[WRONG] + text + _RESET
-    return text
-
-
-def _finite_or_none(x: float) -> float | None:
-    return x if math.isfinite(x) else None
-
-
-def to_json(verdicts: list[Verdict]) -> str:
-    """A JSON array, one record per expected number.
-
-    Each record: quantity, kind, name, epoch (null unless kind is "epoch"),
-    hand (the literal as written, a string), hand_value, engine, difference
-    (engine - hand), verdict; non-finite numbers are null.
-    """
-    records = [
-        {
-            "quantity": v.quantity,
-            "kind": v.kind,
-            "name": v.name,
-            "epoch": v.epoch,
-            "hand": v.hand.text,
-            "hand_value": v.hand.value,
-            "engine": _finite_or_none(v.engine),
-            "difference": _finite_or_none(v.difference),
-            "verdict": v.verdict,
-        }
-        for v in verdicts
-    ]
-    return json.dumps(records, indent=2, allow_nan=False)

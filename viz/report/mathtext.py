@@ -18,6 +18,10 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+import autograd
+
+from ..safe import ASCII_ERRORS, visible
+
 MINUS = "\u2212"
 
 #: Greek letters by their English names, and the Unicode letters themselves.
@@ -35,31 +39,15 @@ _LATEX_OF_GREEK["ε"] = "\\varepsilon"
 ACCENTS = {"hat": ("\u0302", "\\hat"), "bar": ("\u0304", "\\bar"), "tilde": ("\u0303", "\\tilde"),
            "dot": ("\u0307", "\\dot")}
 
-_ASCII = {
-    MINUS: "-", "·": "*", "×": "*", "≈": "~", "∂": "d", "→": "->", "←": "<-", "…": "...",
-    "²": "^2", "³": "^3", "⊙": "(.)", "ᵀ": "^T", "Σ": "sum", "√": "sqrt", "∑": "sum",
-    "\u2014": "-", "\u2013": "-", "\u2717": "X", "\u2713": "v", "━": "=", "′": "'",
-    "η": "eta", "δ": "delta", "σ": "sigma", "θ": "theta", "ω": "omega", "Δ": "Delta",
-    "ŷ": "y_hat",
-}
 _LATEX_SPECIAL = {"\\": r"\backslash{}", "{": r"\{", "}": r"\}", "_": r"\_", "^": r"\hat{}",
                   "#": r"\#", "$": r"\$", "%": r"\%", "&": r"\&", "~": r"\sim{}"}
 
 
 def ascii_text(text: str) -> str:
-    """``text`` with every character a plain ASCII terminal can show."""
+    """``text`` with every character a plain ASCII terminal can show (``safe.ASCII_FORMS``)."""
     if text.isascii():
         return text
-    out = []
-    for ch in text:
-        if ch.isascii():
-            out.append(ch)
-        elif ch in _ASCII:
-            out.append(_ASCII[ch])
-        else:
-            word = next((w for w, g in GREEK.items() if g == ch), None)
-            out.append(word if word else f"\\u{ord(ch):04x}")
-    return "".join(out)
+    return text.encode("ascii", errors=ASCII_ERRORS).decode("ascii")
 
 
 def latex_escape_text(text: str) -> str:
@@ -194,6 +182,7 @@ def _unicode_base(base: str) -> str:
 def math_name(name: str) -> Math:
     """A node's name as the documents write it; the text form keeps the name as the
     file spells it (so it can be typed back), the LaTeX form typesets it."""
+    name = visible(name)
     return Math(name, latex_name(name))
 
 
@@ -279,8 +268,7 @@ LATEX_OPS = {"=": "=", "≈": "\\approx", "·": "\\cdot", "+": "+", MINUS: "-", 
 
 def fn(name: str, arg: Math) -> Math:
     """σ(z), exp(z), ln(z)…: the function's own LaTeX name."""
-    latex = {"sigmoid": "\\sigma", "σ": "\\sigma", "exp": "\\exp", "log": "\\ln",
-             "ln": "\\ln", "tanh": "\\tanh", "relu": "\\operatorname{relu}"}.get(name)
+    latex = _FUNCTIONS.get(name)
     if latex is None:
         latex = "\\operatorname{" + name + "}"
     return Math(f"{name}({arg.text})", f"{latex}\\left({arg.latex}\\right)")
@@ -294,8 +282,9 @@ def template(text_tpl: str, latex_tpl: str, args: Sequence[Math]) -> Math:
 
 _FORMULA_TOKEN = re.compile(
     r"\s*(?:(?P<num>\d+(?:\.\d*)?(?:e[+\-−]?\d+)?)|(?P<name>[^\W\d²³](?:(?![²³ᵀ])[\w.])*)|(?P<op>.))")
-_FUNCTIONS = {"exp": "\\exp", "log": "\\log", "ln": "\\ln", "tanh": "\\tanh",
-              "sigmoid": "\\sigma", "relu": "\\operatorname{relu}", "σ": "\\sigma"}
+#: The LaTeX names of the engine's functions, from their display forms (σ for sigmoid).
+_FUNCTIONS = {name: op.display.latex for name, op in autograd.FUNCTIONS.items()}
+_FUNCTIONS.update({"ln": "\\ln", "σ": "\\sigma"})
 
 
 def formula(text: str) -> Math:

@@ -36,7 +36,7 @@ class _Out:
         return math.text
 
     def inline(self, pieces: Sequence[Inline]) -> str:
-        return "".join(p.text if isinstance(p, Math) else visible(p) for p in pieces)
+        return "".join(visible(p.text if isinstance(p, Math) else p) for p in pieces)
 
 
 def write(report: Report, color: bool = False, ascii: bool = False, width: int = WIDTH) -> str:
@@ -113,7 +113,7 @@ def _block(out: _Out, b: Block) -> None:
 
 
 def _cell(out: _Out, c: Cell) -> str:
-    return c.math.text if c.math is not None else visible(c.text)
+    return visible(c.math.text if c.math is not None else c.text)
 
 
 def _table(out: _Out, t: Table) -> list[str]:

@@ -22,10 +22,12 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Iterator, Union
 
+import autograd
 from autograd import Value, no_grad
 
-#: The functions an expression may call, each with one argument.
-FUNCTIONS = ("exp", "log", "tanh", "sigmoid", "relu")
+#: The functions an expression may call, each with one argument: the engine's own
+#: one-argument primitives, by the names their display forms give them.
+FUNCTIONS = tuple(autograd.FUNCTIONS)
 #: Longest expression accepted, in characters.
 MAX_LENGTH = 20_000
 #: Deepest nesting of parentheses and calls accepted.
