@@ -119,7 +119,6 @@ def bundled_examples() -> list[Path]:
 
 # --- validation helpers ---------------------------------------------------------------
 
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _TOML_NUMBER = re.compile(r"[+-]?(?:[0-9][0-9_]*(?:\.[0-9_]+)?(?:[eE][+-]?[0-9_]+)?|inf|nan)\Z")
 
@@ -273,8 +272,10 @@ def loads(text: str, path: str = "<string>") -> Example:
 
     def define(section: str, name: str) -> None:
         key = f"{section}.{_shown_key(name)}"
-        if not _NAME.match(name):
-            raise ld.fail(key, "not a valid name (letters, digits and _, not starting with a digit)")
+        problem = expr.name_problem(name)
+        if problem is not None:
+            raise ld.fail(key, f"not a valid name: {problem} (a name is letters, such as "
+                               "θ6 or w13, ASCII digits and _, not starting with a digit)")
         if name in expr.FUNCTIONS:
             raise ld.fail(key, f"'{name}' is a function name; choose another name")
         if keyword.iskeyword(name):
@@ -467,8 +468,18 @@ def _toml_error(ld: _Loader, e: tomllib.TOMLDecodeError) -> WorkedExampleError:
         key = ".".join(_shown_key(str(p)) for p in path)
         return ld.fail(key, f"written twice (lines {first} and {second}): TOML syntax error: {what}")
     if m and m.group(1):
+        line = ld.text.splitlines()[int(m.group(1)) - 1] if ld.text else ""
+        bare = _UNQUOTED_KEY.match(line)
+        if bare and not bare.group(1).isascii():  # θ6 = 0.1: TOML's bare keys are ASCII
+            key = bare.group(1)
+            return ld.fail(f"line {m.group(1)}", f"the key {key} has letters beyond ASCII, "
+                           f'which TOML takes only in quotes: write "{key}" = …')
         return ld.fail(f"line {m.group(1)}, column {m.group(2)}", f"TOML syntax error: {what}")
     return ld.fail("TOML", f"syntax error: {message}")
+
+
+# a key at the start of a line, up to its '=' (to name an unquoted Greek key)
+_UNQUOTED_KEY = re.compile(r"\s*([^\s=\"'\[\]#.]+)\s*=")
 
 
 def _dependency_order(ld: _Loader, trees: dict[str, expr.Node]) -> list[str]:

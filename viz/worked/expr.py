@@ -94,7 +94,7 @@ Node = Union[Num, Name, Unary, Binary, Call]
 _TOKEN = re.compile(
     r"(?P<ws>[ \t\r\n]+)"
     r"|(?P<num>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)"  # ASCII digits only
-    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?P<name>[^\W\d][^\W\d]*(?:[0-9_]+[^\W\d]*)*)"  # letters (any script), ASCII digits, _
     r"|(?P<op>\*\*|//|[-+*/(),])"
 )
 
@@ -278,9 +278,29 @@ def parse(text: str) -> Node:
                 raise ExprError(f"missing operator before '{tok}'", col)
 
 
+def name_problem(name: str) -> str | None:
+    """Why ``name`` is no name of the file's language, or None: a name is letters of
+    any script (θ6, δ_o1, ω46 as the documents write them; accents such as ŷ), ASCII
+    digits and ``_``, not starting with a digit."""
+    if not name:
+        return "a name cannot be empty"
+    if name[0].isdigit():
+        return "a name cannot start with a digit"
+    for k, ch in enumerate(name):
+        cat = unicodedata.category(ch)
+        if ch == "_" or "0" <= ch <= "9" or cat.startswith("L") or (k and cat in ("Mn", "Mc")):
+            continue
+        code = f"U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')}"
+        return f"'{ch}' ({code}) is not a letter, an ASCII digit or '_'"
+    return None
+
+
 def _check_name(tok: str, col: int) -> None:
     if keyword.iskeyword(tok):
         raise ExprError(f"'{tok}' is not allowed (a Python keyword, not a name)", col)
+    problem = name_problem(tok)
+    if problem is not None:
+        raise ExprError(problem, col)
 
 
 # --- walks ----------------------------------------------------------------------
