@@ -38,6 +38,23 @@ class History:
     def final_loss(self) -> float:
         return self.losses[-1]
 
+    def __repr__(self) -> str:  # a notebook shows this, not every loss
+        if not self.losses:
+            return "History(0 epochs)"
+        return (f"History({len(self.losses)} epochs, loss {self.losses[0]:.6g} at the start, "
+                f"{self.losses[-1]:.6g} at the last epoch; final prediction "
+                f"{_fmt(self.predictions) if self.predictions else '-'})")
+
+    def _repr_html_(self) -> str:
+        if not self.losses:
+            return "<p>History: 0 epochs</p>"
+        n = len(self.losses)
+        shown = sorted({0, n // 4, n // 2, 3 * n // 4, n - 1})
+        rows = "".join(f"<tr><td>{e}</td><td>{self.losses[e]:.6g}</td></tr>" for e in shown)
+        return (f"<p>History: {n} epochs, loss {self.losses[0]:.6g} &rarr; "
+                f"{self.losses[-1]:.6g}</p><table><thead><tr><th>epoch</th><th>loss</th>"
+                f"</tr></thead><tbody>{rows}</tbody></table>")
+
 
 def _fmt(predictions: list[list[float]]) -> str:
     """0.644173 for one output of one sample, else a (nested) list at 6 decimals."""

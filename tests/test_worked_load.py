@@ -295,7 +295,7 @@ def test_bad_epoch_entries(tmp_path, addition, message):
         ("lr = 0.1", "lr = 0.1\nsteps = 2.0", "train.steps: expected a whole number, got a number"),
         ("[train]", "[check]\nrtol = -1\n[train]", "check.rtol: must be 0 or more, got -1.0"),
         ('z = "w*x + b"', 'z = 2', "nodes.z: expected an expression in quotes, got a number (numbers go in [inputs] or [params])"),
-        ("x = 0.5", '"x y" = 0.5', 'inputs."x y": not a valid name (letters, digits and _, not starting with a digit)'),
+        ("x = 0.5", '"x y" = 0.5', 'inputs."x y": not a valid name: \' \' (U+0020 SPACE) is not a letter, an ASCII digit or \'_\' (a name is letters, such as θ6 or w13, ASCII digits and _, not starting with a digit)'),
         ("x = 0.5", "exp = 0.5", "inputs.exp: 'exp' is a function name; choose another name"),
         ('title = "one neuron"', "title = 3", "title: expected a string, got a number"),
         ("[inputs]", "inputs = 3\n[other]", "other: unknown key"),

@@ -31,7 +31,7 @@ STYLE = """
 .chainrule-report table.data th, .chainrule-report table.data td {
   padding: 0.15rem 0.7rem; border-bottom: 1px solid #d1d9e0; }
 .chainrule-report table.data th { border-bottom: 2px solid #59636e; text-align: left; }
-.chainrule-report td.number, .chainrule-report th.number { text-align: right;
+.chainrule-report td.number, .chainrule-report table.data th.number { text-align: right;
   font-variant-numeric: tabular-nums; }
 .chainrule-report tr.wrong td { background: #ffebe9; }
 .chainrule-report td.verdict-exact { color: #1a7f37; }
@@ -45,6 +45,7 @@ STYLE = """
 .chainrule-report figure { margin: 0.8rem 0; }
 .chainrule-report figure svg { max-width: 100%; height: auto; }
 .chainrule-report math { font-size: 1.05em; }
+.chainrule-report table.eq math { display: inline math; math-style: normal; }
 """
 
 _XMLNS = re.compile(r'\s+xmlns(:\w+)?="[^"]*"')

@@ -22,6 +22,7 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage{lmodern}
 \usepackage{amsmath,amssymb}
 \usepackage{booktabs}
+\usepackage{longtable}
 \usepackage[margin=2cm]{geometry}
 \allowdisplaybreaks
 \begin{document}
@@ -36,18 +37,20 @@ def inline(pieces: Sequence[Inline]) -> str:
     return "".join(f"${p.latex}$" if isinstance(p, Math) else text(p) for p in pieces)
 
 
-def body(report: Report) -> list[str]:
+def body(report: Report, long_tables: bool = False) -> list[str]:
     out: list[str] = [f"\\section*{{{text(report.title)}}}"] if report.title else []
     for s in report.subtitle:
         out.append(f"\\noindent\\emph{{{text(s)}}}\\par")
     out.append("")
     for b in report.blocks:
-        out += block(b)
+        out += block(b, long_tables)
     return out
 
 
 def write(report: Report, standalone: bool = False) -> str:
-    out = body(report)
+    """The fragment (tables as ``tabular``), or with ``standalone`` a whole document
+    whose tables are ``longtable``s, so a long check table breaks across pages."""
+    out = body(report, long_tables=standalone)
     while out and out[-1] == "":
         out.pop()
     fragment = "\n".join(out) + "\n"
@@ -79,9 +82,9 @@ def _rel(rel: str) -> str:
             "−=": "\\mathrel{-}="}.get(rel, rel)
 
 
-def block(b: Block) -> list[str]:
+def block(b: Block, long_tables: bool = False) -> list[str]:
     if isinstance(b, Part):
-        return body(b.report)
+        return body(b.report, long_tables)
     if isinstance(b, Heading):
         return [f"\\subsection*{{{text(b.text)}}}", ""]
     if isinstance(b, Blank):
@@ -99,7 +102,7 @@ def block(b: Block) -> list[str]:
         items = ", ".join(f"${name.latex} = {_num(cell)}$" for name, cell in b.items)
         return [f"\\noindent\\textbf{{{text(b.title)}:}} {items}\\par", ""]
     if isinstance(b, Table):
-        return table(b)
+        return table(b, long_tables)
     if isinstance(b, Equations):
         return equations(b) + [""]
     if isinstance(b, Figure):
@@ -115,6 +118,8 @@ def _num(cell: Cell) -> str:
 
 def _number_latex(s: str) -> str:
     s = s.replace("\u2212", "-")
+    if s.endswith("x") and s[:-1].replace(".", "").isdigit():  # "16x": 16 times
+        return s[:-1] + "\\times"
     if "e" in s and s.replace("e", "").replace("-", "").replace("+", "").replace(".", "").isdigit():
         mant, _, exp = s.partition("e")
         return f"{mant}\\times 10^{{{int(exp)}}}"
@@ -133,14 +138,20 @@ def _cell(cell: Cell, kind: str) -> str:
     return text(cell.text)
 
 
-def table(t: Table) -> list[str]:
+def table(t: Table, long: bool = False) -> list[str]:
+    """booktabs rules around a ``tabular`` (or a ``longtable``, which breaks across pages)."""
     spec = "".join(c.align for c in t.columns)
     heads = [f"${c.math.latex}$" if c.math is not None else text(c.title) for c in t.columns]
-    lines = ["\\begin{center}", f"\\begin{{tabular}}{{{spec}}}", "\\toprule",
-             " & ".join(heads) + " \\\\", "\\midrule"]
+    if long:
+        lines = [f"\\begin{{longtable}}{{{spec}}}", "\\toprule",
+                 " & ".join(heads) + " \\\\", "\\midrule", "\\endhead"]
+    else:
+        lines = ["\\begin{center}", f"\\begin{{tabular}}{{{spec}}}", "\\toprule",
+                 " & ".join(heads) + " \\\\", "\\midrule"]
     for row in t.rows:
         lines.append(" & ".join(_cell(c, col.kind) for c, col in zip(row, t.columns)) + " \\\\")
-    lines += ["\\bottomrule", "\\end{tabular}", "\\end{center}"]
+    lines += ["\\bottomrule", "\\end{longtable}"] if long else \
+        ["\\bottomrule", "\\end{tabular}", "\\end{center}"]
     if t.caption:
         lines.append(f"\\noindent {text(t.caption)}\\par")
     return lines + [""]

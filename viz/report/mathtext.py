@@ -39,8 +39,14 @@ _LATEX_OF_GREEK["ε"] = "\\varepsilon"
 ACCENTS = {"hat": ("\u0302", "\\hat"), "bar": ("\u0304", "\\bar"), "tilde": ("\u0303", "\\tilde"),
            "dot": ("\u0307", "\\dot")}
 
-_LATEX_SPECIAL = {"\\": r"\backslash{}", "{": r"\{", "}": r"\}", "_": r"\_", "^": r"\hat{}",
-                  "#": r"\#", "$": r"\$", "%": r"\%", "&": r"\&", "~": r"\sim{}"}
+# in text mode: \textbackslash and friends (\backslash, \hat and \sim are math-only)
+_LATEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "_": r"\_",
+                  "^": r"\textasciicircum{}", "#": r"\#", "$": r"\$", "%": r"\%", "&": r"\&",
+                  "~": r"\textasciitilde{}"}
+# in math mode (a name's letters)
+_LATEX_MATH_SPECIAL = {"\\": r"\backslash ", "{": r"\{", "}": r"\}", "_": r"\_",
+                       "^": r"\hat{}", "#": r"\#", "$": r"\$", "%": r"\%", "&": r"\&",
+                       "~": r"\sim "}
 
 
 def ascii_text(text: str) -> str:
@@ -158,8 +164,8 @@ def _latex_base(base: str) -> str:
 def _latex_letter(c: str) -> str:
     if c in _LATEX_OF_GREEK:
         return _LATEX_OF_GREEK[c]
-    if c in _LATEX_SPECIAL:
-        return _LATEX_SPECIAL[c]
+    if c in _LATEX_MATH_SPECIAL:
+        return _LATEX_MATH_SPECIAL[c]
     return c if c.isascii() else f"\\text{{{c}}}"
 
 
