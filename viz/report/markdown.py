@@ -22,11 +22,12 @@ _SPECIAL = re.compile(r"([\\`*_\[\]<>|$~])")
 _LINE_START = re.compile(r"^(\s*)([#+\-=>]|\d+[.)])")
 
 
-def escape(text: str) -> str:
+def escape(text: str, line_start: bool = True) -> str:
     """Plain words, safe in Markdown: what would start emphasis, a link, HTML, math or
-    a table cell is escaped, and so is what would make a line a heading or a list."""
+    a table cell is escaped, and (``line_start``) what would make a line a heading or
+    a list item."""
     out = _SPECIAL.sub(r"\\\1", visible(text))
-    return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), out)
+    return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), out) if line_start else out
 
 
 def code(text: str) -> str:
@@ -38,7 +39,8 @@ def code(text: str) -> str:
 
 
 def inline(pieces: Sequence[Inline]) -> str:
-    return "".join(f"${p.latex}$" if isinstance(p, Math) else escape(p) for p in pieces)
+    return "".join(f"${p.latex}$" if isinstance(p, Math) else escape(p, line_start=k == 0)
+                   for k, p in enumerate(pieces))
 
 
 def write(report: Report) -> str:
