@@ -187,8 +187,10 @@ def test_html_screenshot_of_seed001(capsys, chromium_page, tmp_path, name):
 
 def canonical_number(text: str) -> str:
     """A number cell as one spelling: U+2212 as '-', $ and \\% dropped, 2.8\\times 10^{-17} and
-    2.8e-17 alike."""
+    2.8e-17 alike, 16\\times (LaTeX's "16 times") and 16x alike."""
     s = text.strip().strip("$").replace("\u2212", "-").replace("\\%", "%").replace(" ", "")
+    if s.endswith("\\times"):
+        s = s[: -len("\\times")] + "x"
     m = re.fullmatch(r"([+-]?[\d.]+)(?:\\times10\^\{([+-]?\d+)\}|[eE]([+-]?\d+))", s)
     return f"{m.group(1)}e{int(m.group(2) or m.group(3))}" if m else s
 
