@@ -54,27 +54,12 @@ def hand_number(x: Any, what: str) -> HandNumber:
                     f"got {type(x).__name__}")
 
 
-@dataclass(frozen=True)
-class Comparison:
-    """Every hand number against the engine; displays as the check table."""
+class Shown:
+    """What a report-backed result offers: every format the command writes, and rich
+    display in a notebook.  A subclass says what its ``report()`` is."""
 
-    verdicts: list[checker.Verdict]
-    title: str = "Hand numbers against the engine"
-
-    @property
-    def ok(self) -> bool:
-        return not any(v.verdict == checker.WRONG for v in self.verdicts)
-
-    @property
-    def summary(self) -> dict[str, int]:
-        return checker.summary(self.verdicts)
-
-    def report(self) -> Any:
-        from ..views.check import check_report
-
-        r = check_report(self.title, None, self.verdicts)
-        r.command = "compare"
-        return r
+    def report(self) -> Any:  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
 
     def to_text(self) -> str:
         return self.report().to_text()
@@ -99,6 +84,30 @@ class Comparison:
 
     def __str__(self) -> str:
         return self.to_text()
+
+
+@dataclass(frozen=True)
+class Comparison(Shown):
+    """Every hand number against the engine; displays as the check table."""
+
+    verdicts: list[checker.Verdict]
+    title: str = "Hand numbers against the engine"
+
+    @property
+    def ok(self) -> bool:
+        return not any(v.verdict == checker.WRONG for v in self.verdicts)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        return checker.summary(self.verdicts)
+
+    def report(self) -> Any:
+        from ..views.check import check_report
+
+        r = check_report(self.title, None, self.verdicts)
+        r.command = "compare"
+        return r
+
 
     def __repr__(self) -> str:
         c = self.summary
@@ -170,7 +179,7 @@ def compare(root: Value, values: Mapping[str, Any] | None = None,
     return Comparison(out, title or "Hand numbers against the engine")
 
 
-class Explanation:
+class Explanation(Shown):
     """The chain-rule derivation of one gradient; displays as math in a notebook."""
 
     def __init__(self, derivation: Any, digits: int, points: Any, engine_grad: float,
@@ -192,26 +201,6 @@ class Explanation:
         return explain_report(self.derivation, None, self.digits, self.points,
                               self.engine_grad, title=self.title)
 
-    def to_text(self) -> str:
-        return self.report().to_text()
-
-    def to_markdown(self) -> str:
-        return self.report().to_markdown()
-
-    def to_latex(self, standalone: bool = False) -> str:
-        return self.report().to_latex(standalone=standalone)
-
-    def to_html(self) -> str:
-        return self.report().to_html()
-
-    def to_json(self) -> str:
-        return self.report().to_json()
-
-    def _repr_html_(self) -> str:
-        return self.report()._repr_html_()
-
-    def _repr_markdown_(self) -> str:
-        return self.to_markdown()
 
     def _repr_latex_(self) -> str:
         """The equations alone, one ``aligned`` block (what a notebook typesets)."""
@@ -223,9 +212,6 @@ class Explanation:
             if isinstance(b, Equations):
                 lines += [ln.rstrip(" \\") for ln in equation_lines(b) if ln.strip()]
         return "$$\\begin{aligned}" + " \\\\ ".join(lines) + "\\end{aligned}$$"
-
-    def __str__(self) -> str:
-        return self.to_text()
 
     def __repr__(self) -> str:
         d = self.derivation
