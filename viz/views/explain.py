@@ -66,8 +66,8 @@ def _hand_text(p: HandPoint, digits: int) -> str:
 
 
 def _point_name(dv: Derivation, p: HandPoint) -> Math:
-    return d(dv.root, p.station) if p.kind == "grad" else \
-        raw("δ ", "\\delta ") + _name(p.station, "?")
+    return d(dv.root, p.named) if p.kind == "grad" else \
+        raw("δ ", "\\delta ") + _name(p.named, "?")
 
 
 def _pointer(dv: Derivation, points: Sequence[HandPoint], first: HandPoint,
@@ -184,9 +184,9 @@ def derivation_blocks(dv: Derivation, digits: int = dm.DEFAULT_DIGITS,
         out.append(Paragraph(["Hand values along the chain, from the loss down:"]))
         rows = []
         for p in points:
-            what = d(root, p.station) if p.kind == "grad" else \
-                raw("δ ", "\\delta ") + _name(p.station, "?") + raw(" = −", " = -") \
-                + d(root, p.station)
+            what = d(root, p.named) if p.kind == "grad" else \
+                raw("δ ", "\\delta ") + _name(p.named, "?") + raw(" = −", " = -") \
+                + d(root, p.named)
             rows.append([Cell(what.text, math=what),
                          Cell(_hand_text(p, digits), p.hand.value),
                          Cell(num(p.engine, digits), p.engine), Cell(p.verdict)])
@@ -252,7 +252,7 @@ def explain_report(dv: Derivation, note: str | None, digits: int = dm.DEFAULT_DI
                           "value": f.value} for f in p.factors]} for p in dv.paths],
         "n_paths": dv.n_paths,
         "deltas": {label(s, "?"): dv.deltas[s] for s in dv.stations if s in dv.deltas},
-        "hand": [{"kind": p.kind, "name": label(p.station, "?"),
+        "hand": [{"kind": p.kind, "name": label(p.named, "?"),
                   "hand": getattr(p.hand, "text", None), "engine": p.engine,
                   "verdict": p.verdict} for p in points],
     }
