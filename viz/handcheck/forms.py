@@ -28,7 +28,7 @@ from typing import Iterable, Sequence
 
 from autograd import Value, grad, topological_order
 
-from .layers import Network, Neuron, NotLayered, find_layers
+from .layers import Network, Neuron, NotLayered, find_layers, strip
 
 DELTA_SIGNS = ("-dloss/dz", "+dloss/dz")
 
@@ -104,22 +104,19 @@ def _close(a: float, b: float) -> bool:
 
 def _targets(net: Network, order: Sequence[Value], g: dict[Value, float]
              ) -> dict[Neuron, Value]:
-    """The target t of each output a when ∂E/∂a = a − t and ∂E/∂t = t − a (½(t − a)²)."""
-    used: set[Value] = set()
-    for layer in net.layers:
-        for n in layer:
-            used.update(v for pair in n.terms for v in pair)
-            if n.bias is not None:
-                used.add(n.bias)
-    leaves = [v for v in order if v.is_leaf and not v.is_constant and v not in used]
+    """The target t of each output a, when the loss is ½Σ(t − a)² there: a node t − a
+    (or a − t) with t a leaf or a constant, and ∂E/∂a = a − t."""
+    outputs = {n.a: n for n in net.output}
     out: dict[Neuron, Value] = {}
-    for n in net.output:
-        ga = g[n.a]
-        for t in leaves:
-            if t not in out.values() and _close(g.get(t, 0.0), -ga) \
-                    and _close(n.a.data - t.data, ga):
+    for v in order:
+        if v.op != "-" or len(v.parents) != 2:
+            continue
+        p, q = v.parents
+        for a, t in ((strip(q), p), (strip(p), q)):
+            n = outputs.get(a)
+            if n is not None and n not in out and t.is_leaf \
+                    and _close(g[n.a], n.a.data - t.data):
                 out[n] = t
-                break
     return out
 
 
@@ -197,7 +194,7 @@ def delta_form(root: Value, sign: str = "-dloss/dz", lr: float | None = None,
             raise NotLayered(f"{st.param.name or 'a parameter'} enters the loss other than "
                              "through its neuron: only the paths form applies")
         if lr is not None:
-            st.change = -lr * total
+            st.change = -lr * total + 0.0  # no −0
             st.new = st.param.data + st.change
     return DeltaForm(net, sign, lr, rows, steps)
 

@@ -52,6 +52,11 @@ class Network:
     layers: list[list[Neuron]]
     root: Value
     by_output: dict[Value, Neuron] = field(default_factory=dict)
+    names: dict[Value, str] = field(default_factory=dict)  # for the nodes with no name
+
+    def name(self, v: Value, fallback: str = "?") -> str:
+        """A node's name, or the one made up for it from its place (z2,1, w2,1_1)."""
+        return v.name if v.name is not None else self.names.get(v, fallback)
 
     @property
     def output(self) -> list[Neuron]:
@@ -221,7 +226,19 @@ def find_layers(root: Value, inputs: Iterable[Value] | None = None) -> Network:
     for l, layer in enumerate(layers, 1):
         for k, n in enumerate(layer, 1):
             n.label = _label(n.z.name) if unique else f"{l},{k}"  # type: ignore[assignment]
-    return Network(inputs_seen, layers, root, by_output)
+    names: dict[Value, str] = {}
+    for k, x in enumerate(inputs_seen, 1):
+        names.setdefault(x, f"x{k}")
+    for layer in layers:
+        for n in layer:
+            names.setdefault(n.z, f"z{n.label}")
+            names.setdefault(n.a, f"a{n.label}")
+            for i, (w, _) in enumerate(n.terms, 1):
+                names.setdefault(w, f"w{n.label}_{i}")
+            if n.bias is not None:
+                names.setdefault(n.bias, f"b{n.label}")
+    return Network(inputs_seen, layers, root, by_output,
+                   {v: t for v, t in names.items() if v.name is None})
 
 
 def _natural(name: str | None, fallback: int) -> tuple:
