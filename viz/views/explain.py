@@ -266,7 +266,8 @@ def explain_report(dv: Derivation, note: str | None, digits: int = dm.DEFAULT_DI
 # --- the δ form ---------------------------------------------------------------------
 
 _LATEX_PIECES = ((" · ", " \\cdot "), ("·", " \\cdot "), (" − ", " - "), ("−", " - "), ("²", "^{2}"), ("′", "'"), ("⊙", " \\odot "),
-                 ("ᵀ", "^{\\top}"), ("η", "\\eta "), ("×", " \\times "))
+                 ("ᵀ", "^{\\top}"), ("η", "\\eta "), ("×", " \\times "),
+                 ("Δ", "\\Delta "), ("δ", "\\delta "), ("σ", "\\sigma "), ("←", "\\leftarrow "))
 
 
 def _m(*parts: "Math | str") -> Math:
@@ -339,8 +340,17 @@ def _delta_line(nd, form, digits: int) -> Line:
         name_form, num_form = up_name, up_num
     else:
         name_form, num_form = _m(f_name, "·", up_name), _m(f_num, "·", up_num)
-    return Line(_delta_name(n), [("=", name_form), ("=", num_form),
-                                 _approx(nd.delta, digits)], optional=(0,))
+    return _fit(_delta_name(n), [("=", name_form), ("=", num_form), _approx(nd.delta, digits)])
+
+
+def _fit(lhs: Math, steps: list, indent: int = 2, pad_to: int = 0) -> list[Line]:
+    """One line, or (too wide for the terminal) the first form on one line and the
+    rest under it, the relation under the first: nothing is dropped."""
+    width = indent + max(pad_to, len(lhs.text)) + sum(len(m.text) + 3 for _, m in steps)
+    if width <= WIDTH or len(steps) < 2:
+        return [Line(lhs, steps)]
+    pad = raw(" " * max(pad_to, len(lhs.text)), "")
+    return [Line(lhs, steps[:1]), Line(pad, steps[1:])]
 
 
 def _uses_form(st, form, digits: int, numeric: bool) -> Math:
@@ -348,7 +358,9 @@ def _uses_form(st, form, digits: int, numeric: bool) -> Math:
     net = form.network
     parts = []
     for n, x in st.uses:
-        dl = _operand(form.delta_of(n), digits) if numeric else _delta_name(n)
+        first_in_sum = len(st.uses) > 1 and not parts  # −(−0.14 + 0.04), −(−0.14)·0.59
+        dl = (_value if first_in_sum else _operand)(form.delta_of(n), digits) if numeric \
+            else _delta_name(n)
         if x is None:
             parts.append(dl)
         else:
@@ -381,7 +393,8 @@ def delta_blocks(form, digits: int = dm.DEFAULT_DIGITS) -> list:
     for row in form.deltas:
         l = row[0].neuron.layer
         out.append(Heading(f"Layer {l}" + (" (output)" if l == n_layers else ""), level=3))
-        out.append(Equations([_delta_line(nd, form, digits) for nd in row], align=False))
+        out.append(Equations([ln for nd in row for ln in _delta_line(nd, form, digits)],
+                             align=False))
     out.append(Heading("Gradients", level=3))
     w = raw("w")
     sg, sl = ("−", "-") if minus else ("", "")
@@ -396,8 +409,10 @@ def delta_blocks(form, digits: int = dm.DEFAULT_DIGITS) -> list:
                  ("=", _m(sign, _uses_form(st, form, digits, True))), _approx(st.grad, digits)]
         if steps[1][1].text == steps[2][1].text:  # −δ6 = −0.1312: no third form
             steps = [steps[0], ("=" if steps[2][0] == "=" else "≈", steps[2][1])]
-        lines.append(Line(partial(E, p), steps, optional=(0,) if len(steps) > 2 else ()))
-    out.append(Equations(lines, align=True))
+        lines.append((partial(E, p), steps))
+    pad = max(len(lhs.text) for lhs, _ in lines) if lines else 0
+    out.append(Equations([ln for lhs, st in lines for ln in _fit(lhs, st, 2, pad)],
+                         align=True))
     if form.lr is not None:
         eta = _value(form.lr, digits)
         out.append(Heading("Updates", level=3))
