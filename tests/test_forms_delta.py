@@ -13,7 +13,10 @@ import viz
 from autograd import Value
 from nn import MLP
 from nn.losses import squared_error
-from support import katex_render, markdown_math
+from pathlib import Path
+
+from support import katex_render, markdown_math, markdown_tables
+from support.browser import screenshot
 from viz import worked
 from viz.cli import main
 from viz.handcheck.forms import delta_form
@@ -161,6 +164,23 @@ def test_every_delta_format_renders():
     assert_katex(r)
     json.loads(r.to_json())
     assert "<math" in r.to_html()
+    (table,) = markdown_tables(r.to_markdown())  # the updates: a header and 11 rows
+    assert len(table) == 12 and [row[0] for row in table[1:]].count("$w_{46}$") == 1
+    news = {row[0]: float(row[-1]) for row in table[1:]}
+    assert news["$b_{6}$"] == round(NEW0["b6"], 4)
+
+
+def test_mazur_delta_page_in_chromium(mazur_file, chromium_page):
+    ex, v, form = form_of(mazur_file)
+    from viz.views.explain import form_report
+
+    r = form_report("delta", form, None, 4, ex.title)
+    assert_katex(r)
+    Path("/tmp/forms-shots").mkdir(exist_ok=True)
+    with chromium_page(r.to_html()) as visit:
+        assert visit.page.locator("math").count() >= 20
+        assert "Layer 2 (output)" in visit.page.inner_text("body")
+        screenshot(visit.page, Path("/tmp/forms-shots") / "delta_mazur.png")
 
 
 # --- Mazur's 2-2-2 network, nodes named net/out ----------------------------------------

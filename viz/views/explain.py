@@ -349,8 +349,9 @@ def _fit(lhs: Math, steps: list, indent: int = 2, pad_to: int = 0) -> list[Line]
     width = indent + max(pad_to, len(lhs.text)) + sum(len(m.text) + 3 for _, m in steps)
     if width <= WIDTH or len(steps) < 2:
         return [Line(lhs, steps)]
-    pad = raw(" " * max(pad_to, len(lhs.text)), "")
-    return [Line(lhs, steps[:1]), Line(pad, steps[1:])]
+    # the text writer puts the steps after the first on the next line; the other
+    # formats keep the one line
+    return [Line(lhs, steps, terms=[steps[0][1]], terms_at=0, op=" ")]
 
 
 def _uses_form(st, form, digits: int, numeric: bool) -> Math:
@@ -604,9 +605,8 @@ def rule_report(r) -> Report:
         return Math(f.text, f.latex)
 
     rep = Report("explain", r.title, [], header="rule")
-    rep.add(Paragraph(["f(", raw(r.variable if r.variable != "y_hat" else "ŷ",
-                                 "\\hat{y}" if r.variable == "y_hat" else r.variable),
-                       ") = ", m(r.function), "."]))
+    var_text, var_latex = ("ŷ", "\\hat{y}") if r.variable == "y_hat" else (r.variable,) * 2
+    rep.add(Paragraph([Math(f"f({var_text})", f"f({var_latex})"), " = ", m(r.function), "."]))
     for k, st in enumerate(r.steps, 1):
         rep.add(Blank(), Paragraph([f"{k}. {st.words}"], hang=3))
         lines = []
@@ -616,12 +616,10 @@ def rule_report(r) -> Report:
             if not wide:
                 lines.append(Line(m(ln.lhs), steps))
                 continue
-            # one form a line, each relation under the first (nothing dropped)
-            lines.append(Line(m(ln.lhs), steps[:1]))
-            pad = raw(" " * len(ln.lhs.text), "")
-            lines += [Line(pad, [step]) for step in steps[1:]]
+            # the text breaks after the first form (nothing is dropped)
+            lines.append(Line(m(ln.lhs), steps, terms=[steps[0][1]], terms_at=0, op=" "))
         if lines:
-            rep.add(Equations(lines, indent=5, align=False))
+            rep.add(Equations(lines, indent=5, align=False, wrap_indent=7))
     rep.add(Blank(), Note(["So ", Math("f′", "f'"), " = ", m(r.result), "."], kind="summary"))
     rep.data = {"rule": r.name, "function": r.function.text, "derivative": r.result.text,
                 "steps": [{"words": st.words, "lines": [
