@@ -413,3 +413,24 @@ def test_explain_api_checks_its_arguments():
         viz.explain(loss, form="delta", delta="dloss/dz")
     with pytest.raises(TypeError, match="wrt"):
         viz.explain(loss)
+
+
+def test_a_long_sum_that_is_no_neuron_is_walked_once():
+    # w·x + w·x + … over 60,000 terms on top of x0 + x1: two leaves that are no product,
+    # so no sum in it is a net input. Each sum node is looked at once: linear work (each
+    # partial sum walked anew would be 1.8·10⁹ steps).
+    xs = [Value(0.001 * k) for k in range(60_002)]
+    total = xs[0] + xs[1]
+    for k in range(2, 60_002, 2):
+        total = total + xs[k] * xs[k + 1]
+    with pytest.raises(NotLayered, match="no neuron"):
+        find_layers(total ** 2)
+
+
+def test_delta_latex_compiles_with_pdflatex(tmp_path):
+    from support import pdflatex_compile
+    from viz.views.explain import form_report
+
+    ex, v, form = form_of(SEED000)
+    tex = form_report("delta", form, None, 4, ex.title).to_latex(standalone=True)
+    assert pdflatex_compile(tex, tmp_path, "delta").stat().st_size > 1000

@@ -109,3 +109,11 @@ def test_sigmoid_page_in_chromium(chromium_page):
     with chromium_page(rule_report(rule("sigmoid")).to_html()) as visit:
         assert visit.page.locator("math").count() >= 8
         screenshot(visit.page, SHOTS / "rule_sigmoid.png")
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "squared_error", "relu"])
+def test_rule_latex_compiles_with_pdflatex(name, tmp_path):
+    from support import pdflatex_compile
+
+    pdf = pdflatex_compile(rule_report(rule(name)).to_latex(standalone=True), tmp_path, name)
+    assert pdf.stat().st_size > 1000

@@ -83,35 +83,40 @@ def _param(v: Value) -> bool:
     return v.is_leaf and not v.is_constant
 
 
-def _terms(z: Value) -> tuple[list[tuple[Value, Value]], Value | None, list[Value]] | None:
-    """(products (p, q), bias, the unnamed sum nodes inside) of a net input, or None."""
+def _terms(z: Value, taken: set[Value]
+           ) -> tuple[list[tuple[Value, Value]], Value | None, list[Value]] | list[Value]:
+    """(products (p, q), bias, the nodes inside) of a net input; else the list of
+    the nodes walked (so that no node is walked twice: the work stays linear)."""
     if z.op == "linear":
         ps = z.parents
         pairs = [(ps[i], ps[i + 1]) for i in range(0, len(ps) - 1, 2)]
         if not all(_param(w) for w, _ in pairs):
-            return None
+            return [z]
         return [(w, x) for w, x in pairs], ps[-1], []
     products: list[tuple[Value, Value]] = []
-    extra: list[Value] = []
+    bias: list[Value] = []
     inner: list[Value] = []
     todo = [z]
     while todo:  # the sum tree, left to right
         v = todo.pop()
+        if v in taken and v is not z:
+            return inner  # part of another sum already
         if v.op == "*" and len(v.parents) == 2:
-            products.append(tuple(v.parents))  # type: ignore[arg-type]
+            p, q = v.parents
             inner.append(v)
+            if not (_param(p) or _param(q)):
+                return inner  # w·x needs a weight
+            products.append((p, q))
         elif v.op in _SUMS and len(v.parents) > 1 and (v is z or v.name is None):
             inner.append(v)
             todo.extend(reversed(v.parents))
         else:
-            extra.append(v)
-        if len(products) + len(extra) > 100_000:
-            return None
-    if not products or len(extra) > 1 or (extra and not extra[0].is_leaf):
-        return None
-    if not any(_param(p) or _param(q) for p, q in products):
-        return None
-    return products, (extra[0] if extra else None), inner
+            if bias or not v.is_leaf:
+                return inner  # at most one bias, a leaf
+            bias.append(v)
+    if not products:
+        return inner
+    return products, (bias[0] if bias else None), inner
 
 
 def _label(name: str | None) -> str | None:
@@ -132,23 +137,29 @@ def find_layers(root: Value, inputs: Iterable[Value] | None = None) -> Network:
     known_inputs = set(inputs) if inputs is not None else None
     candidates: list[tuple[Value, Value, str | None, list, Value | None]] = []
     inside: set[Value] = set()  # nodes that are part of a neuron already found
+    walked: set[Value] = set()  # the nodes of sums that are no net input
     for v in reversed(order):  # from the loss down: a whole sum before its parts
-        if v in inside:
+        if v in inside or v in walked:
             continue
         if v.op in ACTIVATIONS and len(v.parents) == 1:
             z = strip(v.parents[0])
-            found = _terms(z) if z not in inside else None
-            if found is not None:
+            if z in inside or z in walked:
+                continue
+            found = _terms(z, inside)
+            if isinstance(found, tuple):
                 candidates.append((z, v, v.op, found[0], found[1]))
                 inside.update([z, *found[2]])
             continue
         if v.op in ("linear", "*", *_SUMS) and not is_identity(v):
-            found = _terms(v)
-            if found is not None and (v.name is not None or v.op == "linear"
-                                      or any(not p.is_leaf or not q.is_leaf
-                                             for p, q in found[0])):
+            found = _terms(v, inside)
+            if isinstance(found, tuple) and (v.name is not None or v.op == "linear"
+                                             or any(not p.is_leaf or not q.is_leaf
+                                                    for p, q in found[0])):
                 candidates.append((v, v, None, found[0], found[1]))
                 inside.update([v, *found[2]])
+            else:
+                walked.update(found if isinstance(found, list) else found[2])
+                walked.add(v)
     if not candidates:
         raise NotLayered("no neuron found (a net input Σ w·x + b followed by an activation)")
     outputs = {a: k for k, (_, a, *_rest) in enumerate(candidates)}

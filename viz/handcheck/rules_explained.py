@@ -31,7 +31,7 @@ class EqLine:
 
 @dataclass(frozen=True)
 class Step:
-    words: str
+    words: str  # a formula inside is written $text|latex$
     lines: tuple[EqLine, ...]
 
 
@@ -75,7 +75,7 @@ _add(RuleDerivation(
             L(SIG, F("1/(1 + e^(−z))", "\\frac{1}{1 + e^{-z}}", "1/(1 + exp(-z))"),
               F("(1 + e^(−z))^(−1)", "(1 + e^{-z})^{-1}", "(1 + exp(-z))**-1")),)),
         S("The chain rule: the power rule on the outside, times the derivative of the "
-          "inside, 1 + e^(−z), which is −e^(−z):", (
+          "inside, $1 + e^(−z)|1 + e^{-z}$, which is $−e^(−z)|-e^{-z}$:", (
               L(D_SIG, F("−1·(1 + e^(−z))^(−2)·(−e^(−z))",
                          "-1 \\cdot (1 + e^{-z})^{-2} \\cdot (-e^{-z})",
                          "-1*(1 + exp(-z))**-2*(-exp(-z))"),
@@ -105,13 +105,14 @@ _add(RuleDerivation(
     "tanh", "The derivative of tanh: tanh′ = 1 − tanh²", _TANH, "z",
     F("1 − tanh²(z)", "1 - \\tanh^{2}(z)", "1 - tanh(z)**2"),
     (
-        S("Write tanh with exponentials, a quotient u/v with u = e^z − e^(−z) and "
-          "v = e^z + e^(−z):", (
+        S("Write tanh with exponentials, a quotient u/v with $u = e^z − e^(−z)|u = e^{z} - e^{-z}$"
+          " and $v = e^z + e^(−z)|v = e^{z} + e^{-z}$:", (
               L(_TANH, F("(e^z − e^(−z))/(e^z + e^(−z))",
                          "\\frac{e^{z} - e^{-z}}{e^{z} + e^{-z}}",
                          "(exp(z) - exp(-z))/(exp(z) + exp(-z))")),)),
-        S("The quotient rule (u/v)′ = (u′·v − u·v′)/v², where u′ = e^z + e^(−z) = v "
-          "and v′ = e^z − e^(−z) = u:", (
+        S("The quotient rule (u/v)′ = (u′·v − u·v′)/v², where "
+          "$u′ = e^z + e^(−z) = v|u' = e^{z} + e^{-z} = v$ "
+          "and $v′ = e^z − e^(−z) = u|v' = e^{z} - e^{-z} = u$:", (
               L(F("tanh′(z)", "\\tanh'(z)", None),
                 F("(v·v − u·u)/v²", "\\frac{v \\cdot v - u \\cdot u}{v^{2}}",
                   "((exp(z) + exp(-z))**2 - (exp(z) - exp(-z))**2)/(exp(z) + exp(-z))**2"),
@@ -125,17 +126,18 @@ _add(RuleDerivation(
 
 _EXP = F("e^z", "e^{z}", "exp(z)")
 _add(RuleDerivation(
-    "exp", "The derivative of the exponential: (e^z)′ = e^z", _EXP, "z", _EXP,
+    "exp", "The derivative of the exponential: exp′ = exp", _EXP, "z", _EXP,
     (
-        S("From the definition of the derivative, e^(z+h) = e^z·e^h:", (
+        S("From the definition of the derivative, $e^(z+h) = e^z·e^h|e^{z+h} = e^{z} e^{h}$:", (
             L(F("(e^z)′", "(e^{z})'", None),
               F("lim_(h→0) (e^(z+h) − e^z)/h", "\\lim_{h \\to 0} \\frac{e^{z+h} - e^{z}}{h}",
                 None),
               F("e^z · lim_(h→0) (e^h − 1)/h", "e^{z} \\cdot \\lim_{h \\to 0} \\frac{e^{h} - 1}{h}",
                 None)),)),
-        S("The limit (e^h − 1)/h → 1 is what makes e the base of the natural exponential, so:", (
+        S("The limit $(e^h − 1)/h → 1|(e^{h} - 1)/h \\to 1$ is what makes e the base of the "
+          "natural exponential, so:", (
             L(F("(e^z)′", "(e^{z})'", None), _EXP, derivative=True),)),
-        S("With the output a = e^z of the forward pass:", (
+        S("With the output $a = e^z|a = e^{z}$ of the forward pass:", (
             L(F("∂a/∂z", "\\frac{\\partial a}{\\partial z}", "exp(z)"), F("a", "a", "exp(z)"),
               derivative=True),)),
     ), "any z"), "e")
@@ -145,11 +147,11 @@ _add(RuleDerivation(
     "log", "The derivative of the natural logarithm: (ln z)′ = 1/z", _LOG, "z",
     F("1/z", "\\frac{1}{z}", "1/z"),
     (
-        S("y = ln z is the inverse of the exponential: e^y = z.", (
+        S("y = ln z is the inverse of the exponential: $e^y = z|e^{y} = z$.", (
             L(F("e^(ln z)", "e^{\\ln z}", "exp(log(z))"), F("z", "z", "z")),)),
-        S("Differentiate both sides of e^y = z by z, the left side by the chain rule:", (
+        S("Differentiate both sides of $e^y = z|e^{y} = z$ by z, the left side by the chain rule:", (
             L(F("e^y · y′", "e^{y} \\cdot y'", None), F("1", "1", "1")),)),
-        S("So, with e^y = z:", (
+        S("So, with $e^y = z|e^{y} = z$:", (
             L(F("(ln z)′", "(\\ln z)'", None), F("1/e^y", "\\frac{1}{e^{y}}", "1/exp(log(z))"),
               F("1/z", "\\frac{1}{z}", "1/z"), derivative=True),)),
     ), "z > 0"), "ln")
@@ -176,10 +178,10 @@ _add(RuleDerivation(
 
 _POW = F("z^n", "z^{n}", "z**n")
 _add(RuleDerivation(
-    "power", "The power rule: (z^n)′ = n·z^(n−1)", _POW, "z",
+    "power", "The power rule: the derivative of a power", _POW, "z",
     F("n·z^(n−1)", "n\\, z^{n-1}", "n*z**(n - 1)"),
     (
-        S("For z > 0 write the power with the exponential, z = e^(ln z):", (
+        S("For z > 0 write the power with the exponential, $z = e^(ln z)|z = e^{\\ln z}$:", (
             L(_POW, F("e^(n·ln z)", "e^{n \\ln z}", "exp(n*log(z))")),)),
         S("The chain rule: the exponential's derivative is itself, times the derivative of "
           "n·ln z, which is n/z:", (
@@ -188,8 +190,9 @@ _add(RuleDerivation(
                                                    "exp(n*log(z))*(n/z)"),
                 F("z^n·n/z", "z^{n} \\cdot \\frac{n}{z}", "z**n*n/z"),
                 F("n·z^(n−1)", "n\\, z^{n-1}", "n*z**(n - 1)"), derivative=True),)),
-        S("For a whole number n the same rule holds for every z (expand (z + h)^n: "
-          "z^n + n·z^(n−1)·h + terms in h²). The square is the case n = 2, the one every "
+        S("For a whole number n the same rule holds for every z (expand "
+          "$(z + h)^n = z^n + n·z^(n−1)·h + …|(z + h)^{n} = z^{n} + n z^{n-1} h + \\dots$, "
+          "terms in h² and beyond). The square is the case n = 2, the one every "
           "squared error uses:", (
               L(F("(z²)′", "(z^{2})'", None), F("2·z", "2z", None)),)),
         S("The exponent can vary too: by the same rewriting, the slope in the exponent is", (
@@ -199,10 +202,10 @@ _add(RuleDerivation(
 
 _SE = F("½(y − ŷ)²", "\\tfrac{1}{2}(y - \\hat{y})^{2}", "0.5*(y - y_hat)**2")
 _add(RuleDerivation(
-    "squared_error", "The derivative of the squared error ½(y − ŷ)² by the prediction ŷ",
+    "squared_error", "The derivative of the squared error (y − ŷ)²/2 by the prediction ŷ",
     _SE, "y_hat", F("ŷ − y", "\\hat{y} - y", "y_hat - y"),
     (
-        S("E = ½(y − ŷ)² is a square of u = y − ŷ. The power rule on the square, then the "
+        S("$E = ½(y − ŷ)²|E = \\tfrac{1}{2}(y - \\hat{y})^{2}$ is a square of u = y − ŷ. The power rule on the square, then the "
           "chain rule, with ∂u/∂ŷ = −1:", (
               L(F("∂E/∂ŷ", "\\frac{\\partial E}{\\partial \\hat{y}}", None),
                 F("½·2·(y − ŷ)·∂(y − ŷ)/∂ŷ",
@@ -210,7 +213,7 @@ _add(RuleDerivation(
                   "{\\partial \\hat{y}}", None),
                 F("(y − ŷ)·(−1)", "(y - \\hat{y}) \\cdot (-1)", "(y - y_hat)*(-1)"),
                 F("ŷ − y", "\\hat{y} - y", "y_hat - y"), derivative=True),)),
-        S("The ½ is there to cancel the 2 of the square. The sign matters: the gradient "
+        S("The $½|\\tfrac{1}{2}$ is there to cancel the 2 of the square. The sign matters: the gradient "
           "is ŷ − y, and the textbook's error term is its negative:", (
               L(F("−∂E/∂ŷ", "-\\frac{\\partial E}{\\partial \\hat{y}}", "y - y_hat"),
                 F("y − ŷ", "y - \\hat{y}", "y - y_hat")),)),

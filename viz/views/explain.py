@@ -7,6 +7,7 @@ text writer prints it as the terminal always has; Markdown and LaTeX get
 
 from __future__ import annotations
 
+import re
 from typing import Sequence
 
 from ..handcheck import derive as dm
@@ -599,6 +600,23 @@ def form_report(kind: str, form, note: str | None, digits: int = dm.DEFAULT_DIGI
 # --- where a local derivative comes from (--rule) --------------------------------------
 
 
+_INLINE = re.compile(r"\$([^$|]*)\|([^$]*)\$")
+
+
+def _words(text: str) -> list:
+    """Words with formulas written $text|latex$: plain pieces and Math."""
+    out: list = []
+    at = 0
+    for m in _INLINE.finditer(text):
+        if m.start() > at:
+            out.append(text[at:m.start()])
+        out.append(Math(m.group(1), m.group(2)))
+        at = m.end()
+    if at < len(text):
+        out.append(text[at:])
+    return out
+
+
 def rule_report(r) -> Report:
     """``chainrule explain --rule NAME``: the derivation of one local derivative."""
     def m(f) -> Math:
@@ -608,7 +626,7 @@ def rule_report(r) -> Report:
     var_text, var_latex = ("ŷ", "\\hat{y}") if r.variable == "y_hat" else (r.variable,) * 2
     rep.add(Paragraph([Math(f"f({var_text})", f"f({var_latex})"), " = ", m(r.function), "."]))
     for k, st in enumerate(r.steps, 1):
-        rep.add(Blank(), Paragraph([f"{k}. {st.words}"], hang=3))
+        rep.add(Blank(), Paragraph([f"{k}. ", *_words(st.words)], hang=3))
         lines = []
         for ln in st.lines:
             steps = [(rel, m(f)) for rel, f in ln.steps]
@@ -622,7 +640,7 @@ def rule_report(r) -> Report:
             rep.add(Equations(lines, indent=5, align=False, wrap_indent=7))
     rep.add(Blank(), Note(["So ", Math("f′", "f'"), " = ", m(r.result), "."], kind="summary"))
     rep.data = {"rule": r.name, "function": r.function.text, "derivative": r.result.text,
-                "steps": [{"words": st.words, "lines": [
+                "steps": [{"words": _INLINE.sub(r"\1", st.words), "lines": [
                     {"lhs": ln.lhs.text, "steps": [[rel, f.text] for rel, f in ln.steps]}
                     for ln in st.lines]} for st in r.steps]}
     return rep
