@@ -395,8 +395,9 @@ def delta_blocks(form, digits: int = dm.DEFAULT_DIGITS) -> list:
     for row in form.deltas:
         l = row[0].neuron.layer
         out.append(Heading(f"Layer {l}" + (" (output)" if l == n_layers else ""), level=3))
-        out.append(Equations([ln for nd in row for ln in _delta_line(nd, form, digits)],
-                             align=False))
+        lines = [ln for nd in row for ln in _delta_line(nd, form, digits)]
+        out.append(Equations(lines, align=False,  # a broken line's "=" under the first
+                             wrap_indent=3 + max(len(ln.lhs.text) for ln in lines)))
     out.append(Heading("Gradients", level=3))
     w = raw("w")
     sg, sl = ("−", "-") if minus else ("", "")
@@ -414,7 +415,7 @@ def delta_blocks(form, digits: int = dm.DEFAULT_DIGITS) -> list:
         lines.append((partial(E, p), steps))
     pad = max(len(lhs.text) for lhs, _ in lines) if lines else 0
     out.append(Equations([ln for lhs, st in lines for ln in _fit(lhs, st, 2, pad)],
-                         align=True))
+                         align=True, wrap_indent=3 + pad))
     if form.lr is not None:
         eta = _value(form.lr, digits)
         out.append(Heading("Updates", level=3))
@@ -634,10 +635,16 @@ def rule_report(r) -> Report:
             if not wide:
                 lines.append(Line(m(ln.lhs), steps))
                 continue
-            # the text breaks after the first form (nothing is dropped)
-            lines.append(Line(m(ln.lhs), steps, terms=[steps[0][1]], terms_at=0, op=" "))
+            # its own block: the text breaks after the first form, the "=" under the
+            # first one (nothing is dropped)
+            if lines:
+                rep.add(Equations(lines, indent=5, align=False))
+                lines = []
+            rep.add(Equations([Line(m(ln.lhs), steps, terms=[steps[0][1]], terms_at=0,
+                                    op=" ")], indent=5, align=False,
+                              wrap_indent=6 + len(ln.lhs.text)))
         if lines:
-            rep.add(Equations(lines, indent=5, align=False, wrap_indent=7))
+            rep.add(Equations(lines, indent=5, align=False))
     rep.add(Blank(), Note(["So ", Math("f′", "f'"), " = ", m(r.result), "."], kind="summary"))
     rep.data = {"rule": r.name, "function": r.function.text, "derivative": r.result.text,
                 "steps": [{"words": _INLINE.sub(r"\1", st.words), "lines": [
