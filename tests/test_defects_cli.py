@@ -422,7 +422,7 @@ def test_a_stdout_without_utf8_writes_ascii_forms(tmp_path, encoding):
     text = p.stdout.decode(encoding)
     # ∂loss/∂b1 and the arrows of a path, in ASCII
     assert "dloss/db1 by the chain rule: 2 paths" in text
-    assert "Path 1: loss -> y_hat -> a_out -> z_out -> a_h1 -> z_h1 -> b1" in text
+    assert "Path 1: loss -> y_hat -> z_out -> a_h1 -> z_h1 -> b1" in text
     for argv in (["run", "--no-graphs"], ["check", "seed000"], ["train", "seed002", "-q"]):
         args, env = command(*argv, PYTHONIOENCODING=encoding)
         p = subprocess.run(args, capture_output=True, cwd=tmp_path, env=env, timeout=120)

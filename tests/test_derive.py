@@ -45,8 +45,8 @@ Y_HAT = sig(Z_OUT)
 # the factor between consecutive stations, as the document writes each one
 F = {
     ("loss", "y_hat"): Y_HAT - Y,  # ∂L/∂ŷ = ŷ − y
-    ("y_hat", "a_out"): 1.0,  # the file's alias y_hat = a_out
-    ("a_out", "z_out"): Y_HAT * (1 - Y_HAT),  # σ'
+    # the file's alias y_hat = a_out adds no factor: ∂ŷ/∂z_out = ŷ(1 − ŷ) is one
+    ("y_hat", "z_out"): Y_HAT * (1 - Y_HAT),  # σ'
     ("z_out", "w5"): A_H1,
     ("z_out", "w6"): A_H2,
     ("z_out", "b2"): 1.0,
@@ -61,7 +61,7 @@ F = {
     ("z_h1", "b1"): 1.0,
     ("z_h2", "b1"): 1.0,
 }
-TOP = ["loss", "y_hat", "a_out", "z_out"]
+TOP = ["loss", "y_hat", "z_out"]
 VIA_H1 = TOP + ["a_h1", "z_h1"]
 VIA_H2 = TOP + ["a_h2", "z_h2"]
 PATHS = {
@@ -127,8 +127,8 @@ def test_seed001_b1_text_shows_both_paths_and_their_sum(seed001):
     d = derive(values["loss"], values["b1"])
     text = render(d)
     assert "2 paths" in text
-    assert "Path 1: loss → y_hat → a_out → z_out → a_h1 → z_h1 → b1" in text
-    assert "Path 2: loss → y_hat → a_out → z_out → a_h2 → z_h2 → b1" in text
+    assert "Path 1: loss → y_hat → z_out → a_h1 → z_h1 → b1" in text
+    assert "Path 2: loss → y_hat → z_out → a_h2 → z_h2 → b1" in text
     assert "∂loss/∂b1 = 0.01337 + 0.01500 ≈ 0.02836" in text  # 4 significant digits
     assert "∂loss/∂b1 = 0.0134 + 0.0150 ≈ 0.0284" in render(d, digits=3)  # the document's
     assert all(len(line) <= 80 for line in text.splitlines())
@@ -138,13 +138,13 @@ def test_seed001_symbolic_factors_read_like_the_document(seed001):
     ex, values = seed001
     w1 = render(derive(values["loss"], values["w1"]))
     assert "∂loss/∂y_hat  = y_hat − y_true = 0.7514 − 0.01 ≈ 0.7414" in w1
-    assert "∂a_out/∂z_out = a_out·(1 − a_out) = 0.7514·(1 − 0.7514) ≈ 0.1868" in w1
+    assert "∂y_hat/∂z_out = y_hat·(1 − y_hat) = 0.7514·(1 − 0.7514) ≈ 0.1868" in w1
     assert "∂z_out/∂a_h1  = w5 = 0.4" in w1
     assert "∂a_h1/∂z_h1   = a_h1·(1 − a_h1) = 0.5933·(1 − 0.5933) ≈ 0.2413" in w1
     assert "∂z_h1/∂w1     = x1 = 0.05" in w1
     w5 = render(derive(values["loss"], values["w5"]))
     assert "∂z_out/∂w5    = a_h1 ≈ 0.5933" in w5
-    assert "∂loss/∂w5 = 0.7414 · 1 · 0.1868 · 0.5933 ≈ 0.08217" in w5
+    assert "∂loss/∂w5 = 0.7414 · 0.1868 · 0.5933 ≈ 0.08217" in w5
 
 
 def test_fused_linear_nodes_and_unnamed_steps_collapse_the_same_way():

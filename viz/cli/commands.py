@@ -193,10 +193,45 @@ def cmd_check(args: argparse.Namespace, out: Callable[[str], None], st: Style) -
 
 
 def cmd_explain(args: argparse.Namespace, out: Callable[[str], None], st: Style) -> int:
+    from ..handcheck import forms, rules_explained
+    from ..handcheck.layers import NotLayered
+    from ..views.explain import form_report, rule_report
+
+    if getattr(args, "rule", None) is not None:  # no file: where a local derivative comes from
+        if args.file is not None:
+            raise UsageError(f"--rule {args.rule}: takes no FILE (got {args.file})")
+        try:
+            rule = rules_explained.rule(args.rule)
+        except KeyError as e:
+            raise UsageError(str(e.args[0])) from None
+        emit(rule_report(rule), args, out, st)
+        return EXIT_OK
+    if args.file is None:
+        raise UsageError("explain: needs a FILE (or --rule NAME for a local derivative)")
+    form = getattr(args, "form", "paths")
+    if form == "paths" and args.wrt is None:
+        raise UsageError("explain: --wrt NAME is needed for the paths form "
+                         "(or --form delta|matrix for the whole network)")
     path, note = locate(args.file)
     example = _load(path)
     _need_loss(example, "differentiate")
     values = _build(example)
+    if form != "paths":
+        if args.wrt is not None:
+            _target(example, values, args.wrt)  # a bad name is still an error
+        inputs = [values[n] for n in example.inputs if n in values]
+        root = values[example.loss]
+        try:
+            if form == "delta":
+                data = forms.delta_form(root, getattr(example, "delta_sign", "-dloss/dz"),
+                                        example.lr, inputs)
+            else:
+                data = forms.matrix_form(root, example.lr, inputs)
+        except NotLayered as e:
+            raise UsageError(f"{example.path}: --form {form}: not a layered network "
+                             f"({e}); only --form paths applies") from None
+        emit(form_report(form, data, note, args.digits, title=example.title), args, out, st)
+        return EXIT_OK
     target = _target(example, values, args.wrt)
     d = derive_mod.derive(values[example.loss], target, max_paths=args.max_paths)
     points = derive_mod.hand_points(d, example.expect_grads, example.expect_deltas,

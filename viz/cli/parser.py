@@ -74,7 +74,10 @@ exit status: 0 every hand number is exact or close, 1 at least one is wrong,
 examples:
   chainrule explain seed001 --wrt w5
   chainrule explain seed001 --wrt b1            two paths, and their sum
-  chainrule explain seed000 --wrt w14 --digits 3""",
+  chainrule explain seed000 --wrt w14 --digits 3
+  chainrule explain seed000 --form delta        error terms δ and the updates
+  chainrule explain seed003_3-4 --form matrix   W, x, δ, Wᵀδ, δxᵀ with shapes
+  chainrule explain --rule sigmoid              where σ′ = σ(1 − σ) comes from""",
     "draw": """\
 examples:
   chainrule draw seed001 -o graph.svg
@@ -166,8 +169,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("explain", "the chain-rule derivation of one gradient: every path from "
                        "the loss down, its factors, their products and the sum")
-    p.add_argument("file", metavar="FILE")
-    p.add_argument("--wrt", required=True, metavar="NAME", help="the leaf or node to differentiate by")
+    p.add_argument("file", nargs="?", metavar="FILE")
+    p.add_argument("--wrt", metavar="NAME",
+                   help="the leaf or node to differentiate by (needed by --form paths)")
+    p.add_argument("--form", choices=("paths", "delta", "matrix"), default="paths",
+                   help="paths (default): every path of ∂loss/∂NAME and its factors; delta: "
+                        "each neuron's error term δ from the output back, each weight's "
+                        "gradient δ·a and its update; matrix: each layer's W, x, δ, Wᵀδ and "
+                        "∂E/∂W = δxᵀ with shapes (delta and matrix need a layered network)")
+    p.add_argument("--rule", metavar="NAME",
+                   help="no FILE: derive one local derivative step by step (sigmoid, tanh, "
+                        "exp, log, relu, power, squared_error)")
     p.add_argument("--digits", type=_digits, default=4, metavar="N",
                    help="significant digits (default 4)")
     p.add_argument("--max-paths", type=_positive, default=derive_mod.DEFAULT_MAX_PATHS,

@@ -219,18 +219,62 @@ class Explanation(Shown):
                 f"{d.n_paths} path{'s' if d.n_paths != 1 else ''}, gradient {self.gradient!r}>")
 
 
-def explain(root: Value, wrt: "str | Value", digits: int = 4,
+class FormExplanation(Explanation):
+    """The δ or matrix form of a layered network; displays like ``Explanation``."""
+
+    def __init__(self, kind: str, form: Any, digits: int, title: str = "") -> None:
+        self.kind, self.form, self.digits, self.title = kind, form, digits, title
+
+    @property
+    def gradient(self) -> float:  # pragma: no cover - a form has no single gradient
+        raise AttributeError("a δ or matrix form has no single gradient: see .form")
+
+    def report(self) -> Any:
+        from ..views.explain import form_report
+
+        return form_report(self.kind, self.form, None, self.digits, title=self.title)
+
+    def __repr__(self) -> str:
+        n = self.form.network
+        return (f"<Explanation in the {self.kind} form: {len(n.layers)} layers of "
+                f"{', '.join(str(len(layer)) for layer in n.layers)} neurons>")
+
+
+FORMS = ("paths", "delta", "matrix")
+
+
+def explain(root: Value, wrt: "str | Value | None" = None, digits: int = 4,
             grads: Mapping[str, Any] | None = None, deltas: Mapping[str, Any] | None = None,
-            rtol: float = 0.01, max_paths: int = 16) -> Explanation:
+            rtol: float = 0.01, max_paths: int = 16, form: str = "paths",
+            delta: str = "-dloss/dz", lr: float | None = None) -> Explanation:
     """The chain-rule derivation of ∂root/∂wrt, path by path, as an object that
     prints as text and displays as math (``wrt``: a node or a node's name).
 
     ``grads`` and ``deltas`` are hand values along the chain (as in ``compare``):
     the derivation then points at the first one that disagrees.
+
+    ``form="delta"``: each neuron's error term from the output back (``delta``:
+    δ = −∂root/∂z, the textbook's, or ``"+dloss/dz"``), each weight's gradient
+    δ·a and, with ``lr``, its update; ``form="matrix"``: each layer's W, x, δ,
+    Wᵀδ and ∂E/∂W = δxᵀ.  Both need a layered network (``ValueError`` otherwise)
+    and take no ``wrt``.
     """
     from autograd import grad as engine_grad
 
     from . import derive as dm
+
+    if form not in FORMS:
+        raise ValueError(f"form must be one of {', '.join(FORMS)}, got {form!r}")
+    if form != "paths":
+        from . import forms
+
+        if delta not in DELTA_SIGNS:
+            raise ValueError(f"delta must be one of {', '.join(DELTA_SIGNS)}, got {delta!r}")
+        data = forms.delta_form(root, delta, lr) if form == "delta" else \
+            forms.matrix_form(root, lr)
+        return FormExplanation(form, data, digits)
+    if wrt is None:
+        raise TypeError("explain() needs wrt=NAME for the paths form")
 
     target = wrt if isinstance(wrt, Value) else None
     if target is None:

@@ -242,6 +242,8 @@ class Factor:
     lower: Value
     value: float
     routes: tuple[tuple[tuple[Value, int], ...], ...] | None  # None: too many to list
+    #: hidden node -> the identity node (alias) whose name the forms use for it
+    aliases: Mapping[Value, Value] = field(default_factory=dict, compare=False, repr=False)
 
     def symbolic(self, digits: int = DEFAULT_DIGITS) -> tuple[str, str] | None:
         """(form over names, the same form with the numbers put in), or None."""
@@ -250,6 +252,9 @@ class Factor:
         routes = [_route_form(r) for r in self.routes]
         if any(f is None for f in routes):
             return None
+        if self.aliases:  # a_out written as its alias y_hat: ŷ·(1 − ŷ)
+            routes = [(c, [(tpl, tuple(self.aliases.get(v, v) for v in nodes))
+                           for tpl, nodes in terms]) for c, terms in routes]
         # routes with the same terms add up: x·x gives x + x = 2·x
         merged: dict[tuple, float] = {}
         for coef, terms in routes:
@@ -294,6 +299,8 @@ class Derivation:
     deltas: dict[Value, float]  # ∂root/∂station for every station on the way
     above: dict[Value, list[Factor]] = field(default_factory=dict)  # factors into each station
     below: dict[Value, list[Factor]] = field(default_factory=dict)  # factors out of each station
+    #: a node hidden behind its alias -> the alias station (∂root/∂node = ∂root/∂alias)
+    hidden: dict[Value, Value] = field(default_factory=dict)
 
     def chain(self, upper: Value, lower: Value) -> list[Factor] | None:
         """The factors of the first path from station ``upper`` down to ``lower``."""
@@ -355,8 +362,29 @@ def derive(root: Value, target: Value, max_paths: int = DEFAULT_MAX_PATHS) -> De
     for v in order:
         reach[v] = v is target or any(reach[p] for p in v.parents)
 
+    # an identity node (a one-parent sum: a file's alias y_hat = "a_out") is one
+    # station with its parent: the parent is hidden when the alias is its only
+    # consumer, and the factor below the alias is written in the alias's name
+    consumers: dict[Value, int] = {}
+    for v in order:
+        for p in v.parents:
+            consumers[p] = consumers.get(p, 0) + 1
+    hidden: dict[Value, Value] = {}  # parent -> the alias that names it
+    for v in reversed(order):
+        if v.op in ("+", "sum") and len(v.parents) == 1 and reach[v] \
+                and (v.name is not None or v in hidden.values() or v is root):
+            p = v.parents[0]
+            if consumers.get(p, 0) == 1 and p is not target and reach[p]:
+                hidden[p] = hidden.get(v, v)
+    for v in list(hidden):  # chains of aliases: the topmost name
+        top = hidden[v]
+        while top in hidden:
+            top = hidden[top]
+        hidden[v] = top
+
     def is_station(v: Value) -> bool:
-        return v is target or v is root or (v.name is not None and reach[v])
+        return v is target or v is root or (v.name is not None and reach[v]
+                                             and v not in hidden)
 
     def collapse(upper: Value) -> list[Factor]:
         """The factors from ``upper`` to the stations just below it."""
@@ -395,7 +423,8 @@ def derive(root: Value, target: Value, max_paths: int = DEFAULT_MAX_PATHS) -> De
             return tuple(sorted(routes, key=lambda r: tuple(i for _, i in r)))
 
         return [Factor(upper, s, found[s],
-                       None if found_routes[s] is None else written(found_routes[s]))
+                       None if found_routes[s] is None else written(found_routes[s]),
+                       hidden)
                 for s in below]
 
     # the station graph, from the root down
@@ -454,7 +483,8 @@ def derive(root: Value, target: Value, max_paths: int = DEFAULT_MAX_PATHS) -> De
             for f in reversed(children[s]):
                 stack.append((f.lower, (f, trail)))
     return Derivation(root, target, n_paths, max_paths, paths, stations, deltas, above,
-                      {s: children[s] for s in stations})
+                      {s: children[s] for s in stations},
+                      {p: a for p, a in hidden.items() if a in deltas})
 
 
 def _unlink(cell: Any) -> list:
@@ -479,6 +509,11 @@ class HandPoint:
     hand: Any  # a HandNumber (value, text)
     engine: float
     verdict: str  # "exact" | "close" | "wrong"
+    node: Value | None = None  # the node the hand value names, when an alias hides it
+
+    @property
+    def named(self) -> Value:
+        return self.node if self.node is not None else self.station
 
 
 def hand_points(d: Derivation, grads: Mapping[str, Any] | None = None,
@@ -487,14 +522,19 @@ def hand_points(d: Derivation, grads: Mapping[str, Any] | None = None,
     from .verdicts import judge
 
     points = []
+    behind: dict[Value, list[Value]] = {}
+    for node, alias in d.hidden.items():
+        behind.setdefault(alias, []).append(node)
     for s in d.stations:
-        if s.name is None:
-            continue
         g = d.deltas.get(s, 0.0)
-        for kind, table, engine in (("grad", grads, g), ("delta", deltas, -g)):
-            if table and s.name in table:
-                hand = table[s.name]
-                points.append(HandPoint(s, kind, hand, engine, judge(hand, engine, rtol)))
+        for v in [s, *behind.get(s, [])]:  # an alias and the node it names: one gradient
+            if v.name is None:
+                continue
+            for kind, table, engine in (("grad", grads, g), ("delta", deltas, -g)):
+                if table and v.name in table:
+                    hand = table[v.name]
+                    points.append(HandPoint(s, kind, hand, engine, judge(hand, engine, rtol),
+                                            None if v is s else v))
     return points
 
 

@@ -210,7 +210,9 @@ def _wrap(first: str, pieces: Sequence[str], sep: str, tail: str, indent: int,
     lines, line = [], first
     for k, piece in enumerate(pieces):
         chunk = piece if k == 0 else sep + piece
-        if k > 0 and len(line) + len(chunk) > width:
+        # a line that breaks after this piece ends in the operator: it must fit too
+        more = len(sep.rstrip()) if k < len(pieces) - 1 else 0
+        if k > 0 and len(line) + len(chunk) + more > width:
             lines.append(line + sep.rstrip())
             line = " " * indent + piece
         else:
