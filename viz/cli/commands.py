@@ -107,8 +107,9 @@ def emit(report: Report, args: argparse.Namespace, out: Callable[[str], None],
     """The report in the format asked for (``--format``), to standard output."""
     fmt_name = getattr(args, "format", "text") or "text"
     if fmt_name == "text":  # a terminal without UTF-8 gets the ASCII forms (∂ as d)
+        encoding = getattr(sys.stdout, "encoding", None)  # None: a text buffer, no limits
         text = report.to_text(color=st.enabled,
-                              ascii=not safe.is_utf(getattr(sys.stdout, "encoding", None)))
+                              ascii=encoding is not None and not safe.is_utf(encoding))
     elif fmt_name == "latex":
         text = report.to_latex(standalone=getattr(args, "standalone", False))
     else:
