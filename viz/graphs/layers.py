@@ -35,7 +35,7 @@ _NN_NEURON = re.compile(r"^(?:.*\.)?(layer(\d+)\.neuron(\d+))\.")
 _PREFIX = re.compile(r"^(?:z|net|a|out|o|h|i|y)_", re.IGNORECASE)
 
 
-@dataclass
+@dataclass(eq=False)
 class Neuron:
     """One neuron: its net inputs (one per sample), activations, and what it reads."""
 
