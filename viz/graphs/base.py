@@ -301,9 +301,26 @@ def _value_node(
     return {"label": label, "shape": "plain", "tooltip": tooltip}
 
 
-def _op_node(v: Value, state: str) -> dict[str, str]:
+def _op_node(
+    v: Value, state: str, merged: bool = False, numbers: bool = False, formula: str | None = None
+) -> dict[str, str]:
+    """An operation's node: its symbol; ``merged``: a net input drawn as one step Σ w·x + b;
+    ``numbers``: its plain-number operands written in it (× ½, ^2, 0.01 −)."""
     # a one-operand sum is an alias (y_hat = a_out): drawn '='
     symbol = "=" if v.op == "sum" and len(v.parents) == 1 else style.op_symbol(v.op or "")
+    if formula is not None:  # a chain of unnamed steps drawn as one
+        symbol = formula
+    elif merged:
+        symbol = style.op_symbol("linear")
+    elif numbers and any(p.is_constant for p in v.parents) and len(v.parents) == 2:
+        a, b = v.parents
+        number = (lambda c: "½" if c.data == 0.5 else style.fmt(c.data, 4))
+        if v.op == "**" and b.is_constant:
+            symbol = {2.0: "( )²", 3.0: "( )³"}.get(b.data, f"^{number(b)}")
+        elif a.is_constant and not b.is_constant:
+            symbol = f"{number(a)} {symbol}"
+        elif b.is_constant and not a.is_constant:
+            symbol = f"{symbol} {number(b)}"
     attrs = {
         "label": symbol,
         "shape": "circle" if len(symbol) <= 2 else "ellipse",

@@ -49,6 +49,8 @@ class Neuron:
     biases: list[Value] = field(default_factory=list)  # bias leaves added straight into z
     activation: str | None = None  # the op of a, or None: linear
     index: int = 0  # 1-based position in its layer, top to bottom
+    #: each sample's net input z -> its terms [(w, x)], its bias leaves, its unnamed inner nodes
+    parts: dict = field(default_factory=dict)
 
     @property
     def z(self) -> Value:
@@ -217,6 +219,7 @@ def find_layers(order: list[Value], params: set[Value]) -> Layering | None:
             chain, out = [z], z
         n.zs.append(z)
         n.outs.append(out)
+        n.parts[z] = (pairs, biases, inner)
         for m in inner + chain:
             if m not in neuron_of:
                 n.members.append(m)
