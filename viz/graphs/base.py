@@ -242,6 +242,12 @@ def _short_name(name: str | None, cluster: tuple[str, ...]) -> str | None:
     return name
 
 
+def header_cell(rounded: bool, border: str) -> str:
+    """A record header's cell attributes: a rule below it, or, in a rounded record, a
+    rounded fill of its own (a square fill would poke out past the rounded corners)."""
+    return 'style="rounded"' if rounded else f'sides="b" border="1" color="{border}"'
+
+
 def _value_node(
     v: Value, shown: str | None, kind: str, state: str, grads: bool, grads_known: bool, digits: int
 ) -> dict[str, str]:
@@ -276,7 +282,7 @@ def _value_node(
     rows = []
     if shown is not None:
         rows.append(
-            f'<tr><td colspan="2" bgcolor="{fill}" sides="b" border="1" color="{border}">'
+            f'<tr><td colspan="2" bgcolor="{fill}" {header_cell(kind == "parameter", border)}>'
             f'<font color="{text}"><b>{html.escape(shown)}</b></font></td></tr>'
         )
     rows.append(

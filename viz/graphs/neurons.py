@@ -27,6 +27,7 @@ from .base import (
     _legend_node,
     _short_name,
     _value_node,
+    header_cell,
 )
 
 # --- the neuron view ------------------------------------------------------------
@@ -512,8 +513,8 @@ def _table(
 
     span = 3 if grads else 2
     out = [
-        f'<tr><td colspan="{span}" bgcolor="{look["fill"]}" sides="b" border="1" '
-        f'color="{look["border"]}"><font color="{look["text"]}"><b>{html.escape(header)}</b></font>'
+        f'<tr><td colspan="{span}" bgcolor="{look["fill"]}" {header_cell(rounded, look["border"])}>'
+        f'<font color="{look["text"]}"><b>{html.escape(header)}</b></font>'
         f'{" " + small(note) if note else ""}</td></tr>'
     ]
     columns = grads and len(rows) > 1

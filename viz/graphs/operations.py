@@ -258,7 +258,7 @@ def draw(
 
     ids = {v: f"n{index[drawn_as.get(v, v)]}" for v in order
            if not (v.is_constant and v in hidden)}
-    return ComputationGraph(dot.source, ids, operations)
+    return ComputationGraph(dot.source, ids, operations, values=len(order))
 
 
 def _compact(
