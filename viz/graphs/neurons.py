@@ -650,7 +650,8 @@ def _weight_name(w: Value, layering: Layering | None, names: dict[Value, str]) -
     if n is None or n.nn_indexes is None:
         return w.name or "w"
     i = n.weights.index(w) + 1
-    before = [len(layering.inputs)] + [len(layer) for layer in layering.layers]
+    inputs = len({v.name if v.name is not None else v for v in layering.inputs})  # x1 of each sample: one
+    before = [inputs] + [len(layer) for layer in layering.layers]
     source = sum(before[: n.layer - 1]) + i  # unit numbers: inputs first
     target = sum(before[: n.layer]) + n.index
     return f"w{source}{target}" if source < 10 and target < 10 else f"w{source},{target}"
@@ -703,7 +704,7 @@ def _layered_neuron_node(
         rows.append((caption(own_bias[0], "b"), *_numbers(own_bias, digits, grads_known)))
     count = len(n.zs)
     act = style.activation_symbol(n.activation)
-    parts = [act] + ([f"= {prediction}"] if prediction else []) + (
+    parts = [act] + ([prediction] if prediction else []) + (
         [f"{count} samples"] if count > 1 else [])
     look = _look("neuron", state, is_root)
     tooltip = f"{rec.name}: {len(rec.members)} values" + (f", {count} samples" if count > 1 else "")

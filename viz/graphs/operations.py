@@ -70,6 +70,8 @@ def draw(
     params: Iterable[Value] | None = None,
     max_nodes: int | None = 2000,
     neurons: bool = False,
+    compact: bool = True,
+    names: dict[str, str] | None = None,
 ) -> ComputationGraph:
     """The computation graph that produced ``root``.
 
@@ -108,6 +110,16 @@ def draw(
         z and a show the lowest … highest over the samples and the record
         says how many samples passed through it.  Inputs with the same name
         (x1 of every sample) merge the same way.
+    compact: for a layered network (see ``layers``), the operation view
+        leaves out what a reader does not need: each net input is one step
+        Σ w·x + b (its ``*`` and ``+`` nodes merged, its edges labelled x, w
+        and 1), an alias (``y_hat = a_out``) is named in the record it names,
+        a plain number is written in its operation (``× ½``), and a chain of
+        unnamed steps is one operation showing its formula; the edge labels
+        still multiply to each gradient.  False draws every node.
+    names: the neuron view's edge labels for some weights, ``{label: name}``
+        as ``nn``'s documents give them (``doc.doc_names``: ``{"w14":
+        "layer1.neuron1.w1"}``); other weights read w<from><to>.
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw() needs a Value, got {type(root).__name__}: {root!r}")
@@ -119,6 +131,9 @@ def draw(
         raise ValueError(f"max_nodes must be a whole number or None, got {max_nodes!r}")
     if not isinstance(neurons, bool):
         raise ValueError(f"neurons must be True or False, got {neurons!r}")
+    if names is not None and not (isinstance(names, dict) and all(
+            isinstance(k, str) and isinstance(v, str) for k, v in names.items())):
+        raise ValueError(f"names must map labels to value names (str -> str), got {names!r}")
 
     order = topological_order(root)
     operations = sum(1 for v in order if v.parents)
@@ -127,6 +142,7 @@ def draw(
             root, order, operations, grads=grads, edge_labels=edge_labels, digits=digits,
             rankdir=rankdir, highlight=highlight, clusters=clusters, legend=legend,
             title=title, params=params, max_nodes=max_nodes,
+            names=_labels(order, names) if names else None,
         )
     total = len(order) + operations
     if max_nodes is not None and total > max_nodes:
@@ -150,8 +166,8 @@ def draw(
 
     # a layered network is drawn compact: each net input one step Σ w·x + b, aliases
     # (y_hat = a_out) in the record they name, plain numbers inside their operation
-    drawn_as, operands, formulas = (_compact(order, layering) if layering is not None
-                                    else ({}, {}, {}))
+    drawn_as, operands, formulas = (_compact(order, layering)
+                                    if layering is not None and compact else ({}, {}, {}))
     aliases: dict[Value, list[Value]] = {}
     for v, shown_in in drawn_as.items():
         if v.op == "sum" and len(v.parents) == 1:
@@ -176,7 +192,7 @@ def draw(
         if v.parents:
             op_state = "dim" if state(v) == "target" else state(v)  # below the chosen node
             graph.node(f"o{i}", **_op_node(v, op_state, merged=v in operands,
-                                                  numbers=layering is not None,
+                                                  numbers=layering is not None and compact,
                                                   formula=formulas.get(v)))
 
     # nodes, cluster by cluster; clusters in the order of their first node
@@ -259,6 +275,15 @@ def draw(
     ids = {v: f"n{index[drawn_as.get(v, v)]}" for v in order
            if not (v.is_constant and v in hidden)}
     return ComputationGraph(dot.source, ids, operations, values=len(order))
+
+
+def _labels(order: list[Value], names: dict[str, str]) -> dict[Value, str]:
+    """{label: value name} as documents give them -> {Value: label}."""
+    by_name: dict[str, list[Value]] = {}
+    for v in order:
+        if v.name is not None:
+            by_name.setdefault(v.name, []).append(v)
+    return {v: label for label, name in names.items() for v in by_name.get(name, ())}
 
 
 def _compact(
