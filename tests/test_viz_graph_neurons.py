@@ -213,7 +213,7 @@ def test_seed001_one_record_per_neuron_in_layer_clusters(fused):
                                 (2, drawn[named["layer2/neuron1"]]["rows"]["b"])):
         # a shared bias: its grad sums its neurons' ∂L/∂z
         assert close(number(data), SEED001["biases"][layer - 1]) and close(number(grad), db[layer - 1])
-    assert drawn[named["layer1.b"]]["note"] == "shared by 2 neurons"
+    assert drawn[named["layer1.b"]]["note"] == "shared by 2"
     assert drawn[named["loss"]]["note"] == "= ½(y − ŷ)²"  # what the loss record computes
     assert drawn[named["loss"]]["rows"]["y"][0] == "0.01"  # the target
     assert close(number(drawn[named["loss"]]["rows"]["loss"][0]), loss)
@@ -551,7 +551,7 @@ def test_seed001_neuron_view_renders_to_svg(backend):
     hidden = texts[named["layer1/neuron1"]]
     for word in ("neuron1", "σ", "z", "0.3775", "0.5933", "grad"):
         assert word in hidden, (word, hidden)
-    assert "shared by 2 neurons" in texts[named["layer1.b"]] and "0.02836" in texts[named["layer1.b"]]
+    assert "shared by 2" in texts[named["layer1.b"]] and "0.02836" in texts[named["layer1.b"]]
     assert "0.2748" in texts[named["loss"]]
     labels = " ".join(t.text for t in root.iter(f"{SVG}text") if t.text)
     assert "w13 = 0.15" in labels and "w45 = 0.45" in labels

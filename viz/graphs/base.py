@@ -409,4 +409,4 @@ def _legend_node(rows: list[str], highlighted: bool) -> dict[str, str]:
         + "".join(rows)
         + "</table>>"
     )
-    return {"label": label, "shape": "plain", "fontsize": "9"}
+    return {"label": label, "shape": "plain", "fontsize": "8"}

@@ -284,7 +284,7 @@ def _draw_neurons(
     # (a labelled edge's label is a rank of its own in dot's layout: half the gap then)
     ranksep = (0.9 if edge_labels else 0.55) + 0.05 * min(max(fan_in.values(), default=0), 16)
     if edge_labels and layering is not None:
-        ranksep = 0.2 + 0.03 * min(max(fan_in.values(), default=0), 16)
+        ranksep = 0.1 + 0.03 * min(max(fan_in.values(), default=0), 16)
     dot = _digraph(rankdir, "0.25", f"{ranksep:.2f}", title)
     # keep each column in the order it is written (neuron1 first): the final
     # cross-cluster pass of dot would reorder neurons whose edges all cross alike
@@ -574,7 +574,7 @@ def _leaf_node(
         return _value_node(v, shown, kind, state, grads, grads_known, digits)
     notes = []
     if shared_by:
-        notes.append(f"shared by {shared_by} neurons" if shared_by > 1 else "layer bias")
+        notes.append(f"shared by {shared_by}" if shared_by > 1 else "layer bias")
     if len(rec.members) > 1:
         notes.append(f"{len(rec.members)} samples")
     data, grad = _numbers(rec.members, digits, grads_known)
@@ -676,7 +676,7 @@ def _weight_label(
         if grads:
             g = style.fmt(w.grad, digits) if grads_known else "?"
             shade = grad_colour if grads_known else style.MUTED_TEXT
-            line += f'<br/><font color="{shade}" point-size="8">grad {g}</font>'
+            line += f'<br/><font color="{shade}" point-size="7">grad {g}</font>'
         lines.append(line)
     return "<" + "<br/>".join(lines) + ">"
 
@@ -719,20 +719,21 @@ def _neuron_legend(
     rows = ['<tr><td colspan="2" align="left"><b>legend</b></td></tr>']
     for kind in ("neuron", "input", "parameter", "output"):
         fill, border = style.KIND_COLOURS[kind]
-        title = {"parameter": "parameter, layer bias", "output": "loss / output"}.get(
+        title = {"parameter": "parameter, bias", "output": "loss"}.get(
             kind, style.KIND_TITLES[kind])
         rows.append(
             f'<tr><td bgcolor="{fill}" border="1" color="{border}" width="14" height="10"></td>'
             f'<td align="left">{title}</td></tr>'
         )
-    rows.append('<tr><td></td><td align="left">neuron: z = Σ w·x + b, a = f(z)</td></tr>')
+    rows.append('<tr><td></td><td align="left">z = Σ w·x + b</td></tr>')
+    rows.append('<tr><td></td><td align="left">a = f(z)</td></tr>')
     if shared_bias and grads:  # ∂z/∂b = 1 in every neuron that adds b
-        rows.append('<tr><td></td><td align="left">layer bias grad = Σ of its neurons\' z grads'
-                    "</td></tr>")
+        rows.append('<tr><td></td><td align="left">shared bias grad: Σ z grads</td></tr>')
     if samples > 1:
         rows.append(
-            f'<tr><td></td><td align="left">lo{html.escape(style.RANGE)}hi: over {samples} '
-            "samples; parameter grads are totals</td></tr>"
+            f'<tr><td></td><td align="left">lo{html.escape(style.RANGE)}hi: over {samples} samples'
+            "</td></tr>"
+            '<tr><td></td><td align="left">parameter grads: totals</td></tr>'
         )
     if grads:
         note = (f"grad: ∂{root.name or 'output'}/∂node" if grads_known
@@ -741,6 +742,6 @@ def _neuron_legend(
     if edge_labels:
         rows.append(
             f'<tr><td></td><td align="left"><font color="{style.WEIGHT_TEXT}">'
-            "edge: the weight w = ∂z/∂input</font></td></tr>"
+            "edge: w = ∂z/∂x</font></td></tr>"
         )
     return _legend_node(rows, highlighted)
