@@ -68,12 +68,19 @@ def shots_dir(tmp_path: Path) -> Path:
     return folder
 
 
-def read_svg(chromium_page, tmp_path: Path, graph, name: str) -> dict:
-    """The SVG of ``graph`` (system dot) in Chromium: nodes, texts, edges; a screenshot."""
+def read_svg(chromium_page, tmp_path: Path, graph, name: str, font: str | None = None) -> dict:
+    """The SVG of ``graph`` (system dot) in Chromium: nodes, texts, edges; a screenshot.
+
+    ``font``: every text drawn in this font instead of the one the SVG names (as a
+    browser without it would fall back)."""
     svg = tmp_path / f"{name}.svg"
     svg.write_bytes(graph.pipe("svg", backend="dot"))
     with chromium_page(svg) as visit:
         page = visit.page
+        if font is not None:
+            page.evaluate("f => { document.querySelectorAll('text').forEach("
+                          "t => t.style.fontFamily = `'${f}'`); return document.fonts.ready; }",
+                          font)
         size = page.evaluate("() => { const s = document.querySelector('svg');"
                              " return [s.width.baseVal.value, s.height.baseVal.value]; }")
         page.set_viewport_size({"width": int(size[0]) + 20, "height": int(size[1]) + 20})
@@ -232,12 +239,16 @@ CASES = [(stem, view) for stem in ("seed001_2-2-1_shared_bias", "seed003_3-4-2_l
          for view in ("neurons", "operations")]
 
 
+@pytest.mark.parametrize("font", [None, "Liberation Sans", "Nimbus Sans"],
+                         ids=["as-named", "liberation", "helvetica-metrics"])
 @pytest.mark.parametrize("stem,view", CASES)
-def test_every_text_fits_its_box(chromium_page, tmp_path, stem, view):
+def test_every_text_fits_its_box(chromium_page, tmp_path, stem, view, font):
+    # the layout measures DejaVu Sans, the widest common sans-serif: a browser drawing
+    # Liberation Sans or Helvetica's widths (Nimbus Sans) instead still fits every box
     values, root, params = file_net(stem)
     g = draw(root, neurons=view == "neurons", params=params, edge_labels=True, legend=True,
              title=stem)
-    page = read_svg(chromium_page, tmp_path, g, f"{stem}-{view}-fonts")
+    page = read_svg(chromium_page, tmp_path, g, f"{stem}-{view}-fonts-{font or 'svg'}", font)
     assert "DejaVu Sans" in g.pipe("svg", backend="dot").decode()
     outside = []
     for t in page["texts"]:
