@@ -344,3 +344,34 @@ def test_wrt_labels_multiply_to_a_finite_difference(tmp_path):
     w1 = example.params["w1"]
     slope = (loss_at(w1 + h) - loss_at(w1 - h)) / (2 * h)
     assert math.prod(factors) == pytest.approx(slope, rel=1e-6)
+
+
+# --- determinism ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("neurons", [True, False], ids=["neurons", "operations"])
+def test_a_files_dot_is_byte_identical_across_processes(neurons):
+    script = (
+        "import sys; import viz.worked as w; from viz.cli.figures import _root;"
+        "from viz.graphs import draw;"
+        f"e = w.load({str(EXAMPLES['seed001_2-2-1_shared_bias'])!r}); v = w.build(e);"
+        "w.backward(e, v);"
+        f"sys.stdout.write(draw(_root(e, v), params=[v[k] for k in e.params], neurons={neurons},"
+        " edge_labels=True, legend=True, highlight='b1').source)"
+    )
+    root = str(Path(__file__).resolve().parent.parent)
+    outs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                           check=True, encoding="utf-8",
+                           env={"PYTHONPATH": root, "PYTHONHASHSEED": seed}).stdout
+            for seed in ("1", "2", "3")}
+    assert len(outs) == 1 and "digraph" in outs.pop()
+
+
+def test_names_must_map_labels_to_names():
+    values, root, params = file_net_values()
+    with pytest.raises(ValueError, match="names must map labels to value names"):
+        draw(root, neurons=True, names={"w13": 5})
+
+
+def file_net_values():
+    return file_values(EXAMPLES["seed001_2-2-1_shared_bias"])
