@@ -24,12 +24,15 @@ class _TooBig(Exception):
 
 
 def loss_formula(
-    root: Value, inside: set[Value], predictions: dict[Value, str], digits: int
+    root: Value, inside: set[Value], predictions: dict[Value, str], digits: int,
+    name_targets: bool = True,
 ) -> tuple[str, list[tuple[str, Value]]] | None:
     """(formula, [(target symbol, target value)]) for ``root``, or None when too big.
 
     ``inside`` holds the values of the loss part; ``predictions`` maps each
-    network output to its symbol (ŷ, ŷ1, …).
+    network output to its symbol (ŷ, ŷ1, …); ``name_targets=False`` keeps a
+    target that is a plain number as its number (the operation view shows no
+    record for it).
     """
     targets: dict[Value, str] = {}
     count = [0]
@@ -53,7 +56,7 @@ def loss_formula(
         if op == "-" and len(ps) == 2:  # y − ŷ: the other side of a prediction is its target
             for here, there in ((ps[0], ps[1]), (ps[1], ps[0])):
                 if there in predictions and (here.is_leaf or here.is_constant) \
-                        and here not in predictions:
+                        and here not in predictions and (name_targets or not here.is_constant):
                     targets.setdefault(here, predictions[there].replace("ŷ", "y"))
         if op == "sum" and len(ps) == 1:
             return write(ps[0])

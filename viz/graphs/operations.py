@@ -173,6 +173,7 @@ def draw(
         if v.op == "sum" and len(v.parents) == 1:
             aliases.setdefault(shown_in, []).append(v)
     hidden = set(drawn_as)
+    predicted = nn_predictions(layering) if layering is not None and compact else {}
 
     def state(v: Value) -> str:
         if on_path is None:
@@ -188,6 +189,8 @@ def draw(
         shown = _short_name(v.name, cluster_of[v])
         if shown is not None and v in aliases:
             shown = " = ".join([shown] + [a.name for a in aliases[v] if a.name])
+        if shown is not None and v in predicted:
+            shown = f"{shown} = {predicted[v]}"
         graph.node(f"n{i}", **_value_node(v, shown, kinds[v], state(v), grads, grads_known, digits))
         if v.parents:
             op_state = "dim" if state(v) == "target" else state(v)  # below the chosen node
@@ -286,6 +289,14 @@ def _labels(order: list[Value], names: dict[str, str]) -> dict[Value, str]:
     return {v: label for label, name in names.items() for v in by_name.get(name, ())}
 
 
+def nn_predictions(layering: Any) -> dict[Value, str]:
+    """nn's outputs as the documents write them: ŷ, or ŷ1, ŷ2, … (a file names its own)."""
+    last = layering.layers[-1]
+    if any(n.nn_indexes is None for n in last):
+        return {}
+    return {out: ("ŷ" if len(last) == 1 else f"ŷ{n.index}") for n in last for out in n.outs}
+
+
 def _compact(
     order: list[Value], layering: Any
 ) -> tuple[dict[Value, Value], dict[Value, list[tuple[Value, float]]], dict[Value, str]]:
@@ -300,6 +311,7 @@ def _compact(
     drawn_as: dict[Value, Value] = {}
     operands: dict[Value, list[tuple[Value, float]]] = {}
     formulas: dict[Value, str] = {}
+    predictions = nn_predictions(layering)
     for n in layering.neurons:
         for z, (pairs, biases, inner) in n.parts.items():
             if not inner:
@@ -342,7 +354,7 @@ def _compact(
 
         walk(c, 1.0)
         operands[c] = list(factors.items())
-        written = loss_formula(c, inside, {}, 4)
+        written = loss_formula(c, inside, predictions, 4, name_targets=False)
         if written is not None:
             formulas[c] = written[0]
     return drawn_as, operands, formulas
