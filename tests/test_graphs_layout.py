@@ -375,3 +375,13 @@ def test_names_must_map_labels_to_names():
 
 def file_net_values():
     return file_values(EXAMPLES["seed001_2-2-1_shared_bias"])
+
+
+def test_draw_neurons_of_a_file_without_neurons_is_one_clear_line(tmp_path):
+    (tmp_path / "plain.toml").write_text('[inputs]\nx = 1\n[params]\nw = 2\n[nodes]\nloss = "x*w*w"\n',
+                                         encoding="utf-8")
+    out = run_cli("draw", "plain.toml", "--neurons", "-o", "p.svg", cwd=tmp_path)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    (line,) = out.stderr.strip().splitlines()
+    assert "--neurons: no neuron found" in line and "without --neurons" in line
+    assert not (tmp_path / "p.svg").exists()

@@ -112,7 +112,10 @@ def write_graph(example: Any, values: dict, wrt: str | None, target: Path, max_n
         raise GraphError(f"{_one_line(e)}: {instead}, or allow more memory "
                          f"({RENDER_MEMORY_VAR}=MB)") from None
     except (ValueError, RuntimeError) as e:  # RenderError is a RuntimeError
-        raise GraphError(_one_line(e)) from None
+        # the drawing's own words for its options, as the command spells them
+        raise GraphError(_one_line(e).replace("neurons=True: ", "--neurons: ")
+                         .replace("draw it without neurons=True", "draw it without --neurons")
+                         ) from None
     try:
         safe.write_file(target, data)
     except OSError as e:
