@@ -177,7 +177,7 @@ def test_operation_view_of_seed001_shrank():
     assert px(width) <= 2000, px(width)
 
 
-@pytest.mark.xfail(strict=True, reason="the operation view of seed 001 is 1,881 px wide: the "
+@pytest.mark.xfail(strict=True, reason="the operation view of seed 001 is 1,824 px wide: the "
                                        "issue's 1,400 px target is not reached yet")
 def test_operation_view_of_seed001_fits_1400px():
     values, root, params = file_values(EXAMPLES["seed001_2-2-1_shared_bias"])

@@ -127,7 +127,7 @@ def _digraph(rankdir: str, nodesep: str, ranksep: str, title: str | None) -> gra
     if title is not None:
         dot.attr("graph", label=f"<<b>{html.escape(title)}</b>>", labelloc="t", labeljust="l",
                  fontsize="14")
-    dot.attr("node", fontname=style.FONT, fontsize="11", fontcolor=style.TEXT)
+    dot.attr("node", fontname=style.FONT, fontsize="10", fontcolor=style.TEXT)
     dot.attr("edge", fontname=style.FONT, fontsize="9", color=style.EDGE, arrowsize="0.6")
     return dot
 
