@@ -191,7 +191,9 @@ def test_seed001_one_record_per_neuron_in_layer_clusters(fused):
     # unfused: z is built from '*' and '+' nodes, unnamed, which join their neuron
     g = draw(seed001_loss(fused=fused), neurons=True, edge_labels=True, digits=10)
     named = by_name(g.source)
-    assert sorted(named) == ["layer1/b", "layer1/neuron1", "layer1/neuron2", "layer2/b",
+    # the shared bias layer1.b has a record (and edges) of its own; layer2.b, which
+    # only the output neuron adds, is drawn in it
+    assert sorted(named) == ["layer1.b", "layer1/neuron1", "layer1/neuron2",
                              "layer2/neuron1", "loss", "x1", "x2"]
     assert g.neurons == 3
     assert "Σ w·x + b" not in g.source and "o1" not in g.source  # no operation nodes
@@ -201,19 +203,21 @@ def test_seed001_one_record_per_neuron_in_layer_clusters(fused):
     for layer, count in ((1, 2), (2, 1)):
         for j in range(count):
             rec = drawn[named[f"layer{layer}/neuron{j + 1}"]]
-            assert set(rec["rows"]) == {"z", "a"}  # the bias is the layer's, drawn apart
-            assert rec["note"] == "σ"
+            # layer 1's bias is shared, drawn apart; layer 2's is its one neuron's
+            assert set(rec["rows"]) == ({"z", "a"} if layer == 1 else {"z", "a", "b"})
+            assert rec["note"] == ("σ" if layer == 1 else "σ · ŷ")
             (zd, zg), (ad, ag) = rec["rows"]["z"], rec["rows"]["a"]
             assert close(number(zd), z[layer - 1][j]) and close(number(zg), dz[layer - 1][j])
             assert close(number(ad), a[layer - 1][j]) and close(number(ag), da[layer - 1][j])
-    for layer in (1, 2):  # a shared bias: its grad sums its neurons' ∂L/∂z
-        rec = drawn[named[f"layer{layer}/b"]]
-        data, grad = rec["rows"]["value"]
+    for layer, (data, grad) in ((1, drawn[named["layer1.b"]]["rows"]["value"]),
+                                (2, drawn[named["layer2/neuron1"]]["rows"]["b"])):
+        # a shared bias: its grad sums its neurons' ∂L/∂z
         assert close(number(data), SEED001["biases"][layer - 1]) and close(number(grad), db[layer - 1])
-    assert drawn[named["layer1/b"]]["note"] == "shared by 2 neurons"
-    assert drawn[named["layer2/b"]]["note"] == "layer bias"
-    assert close(number(drawn[named["loss"]]["rows"]["value"][0]), loss)
-    assert drawn[named["loss"]]["rows"]["value"][1] == "1"
+    assert drawn[named["layer1.b"]]["note"] == "shared by 2"
+    assert drawn[named["loss"]]["note"] == "= ½(y − ŷ)²"  # what the loss record computes
+    assert drawn[named["loss"]]["rows"]["y"][0] == "0.01"  # the target
+    assert close(number(drawn[named["loss"]]["rows"]["loss"][0]), loss)
+    assert drawn[named["loss"]]["rows"]["loss"][1] == "1"
     assert close(number(drawn[named["x2"]]["rows"]["value"][1]), per["dx"][0][1])
 
 
@@ -224,15 +228,17 @@ def test_seed001_at_the_documents_precision():
     assert h1["z"][0] == "0.3775" and h1["a"][0] == "0.5933"
     assert h2["z"][0] == "0.3925" and h2["a"][0] == "0.5969"
     assert out["z"][0] == "1.106" and out["a"] == ("0.7514", "0.7414")  # ŷ and ∂L/∂ŷ
-    assert drawn[named["layer2/b"]]["rows"]["value"] == ("0.6", "0.1385")
-    assert drawn[named["loss"]]["rows"]["value"][0] == "0.2748"
-    g3 = draw(seed001_loss(), neurons=True, edge_labels=True, digits=3)
+    assert out["b"] == ("0.6", "0.1385")
+    assert drawn[named["loss"]]["rows"]["loss"][0] == "0.2748"
+    # the document's names for the weights (w5, w6), as shared_bias_2_2_1 gives them
+    g3 = draw(seed001_loss(), neurons=True, edge_labels=True, digits=3,
+              names=shared_bias_2_2_1().doc_names)
     drawn3, named3 = records(g3.source), by_name(g3.source)
-    assert drawn3[named3["layer1/b"]]["rows"]["value"][1] == "0.0284"  # two paths summed
+    assert drawn3[named3["layer1.b"]]["rows"]["value"][1] == "0.0284"  # two paths summed
     into_out = edges(g3.source)
     w5 = weight_label(into_out[(named3["layer1/neuron1"], named3["layer2/neuron1"])])
     w6 = weight_label(into_out[(named3["layer1/neuron2"], named3["layer2/neuron1"])])
-    assert w5 == [("w1", 0.4, "0.0822")] and w6 == [("w2", 0.45, "0.0827")]
+    assert w5 == [("w5", 0.4, "0.0822")] and w6 == [("w6", 0.45, "0.0827")]
 
 
 @pytest.mark.parametrize("fused", [True, False], ids=["fused", "unfused"])
@@ -241,14 +247,17 @@ def test_edges_run_input_to_neuron_to_loss_with_the_weights(fused):
     named = by_name(g.source)
     drawn_edges = edges(g.source)
     n = lambda key: named[key]  # noqa: E731
+    # units numbered as the textbooks do: inputs 1, 2; hidden 3, 4; output 5 (wij: i -> j)
     expected = {
-        (n("x1"), n("layer1/neuron1")): ("w1", 0, 0, 0), (n("x2"), n("layer1/neuron1")): ("w2", 0, 0, 1),
-        (n("x1"), n("layer1/neuron2")): ("w1", 0, 1, 0), (n("x2"), n("layer1/neuron2")): ("w2", 0, 1, 1),
-        (n("layer1/neuron1"), n("layer2/neuron1")): ("w1", 1, 0, 0),
-        (n("layer1/neuron2"), n("layer2/neuron1")): ("w2", 1, 0, 1),
+        (n("x1"), n("layer1/neuron1")): ("w13", 0, 0, 0), (n("x2"), n("layer1/neuron1")): ("w23", 0, 0, 1),
+        (n("x1"), n("layer1/neuron2")): ("w14", 0, 1, 0), (n("x2"), n("layer1/neuron2")): ("w24", 0, 1, 1),
+        (n("layer1/neuron1"), n("layer2/neuron1")): ("w35", 1, 0, 0),
+        (n("layer1/neuron2"), n("layer2/neuron1")): ("w45", 1, 0, 1),
         (n("layer2/neuron1"), n("loss")): None,
+        (n("layer1.b"), n("layer1/neuron1")): None,  # the shared bias: an edge to each neuron
+        (n("layer1.b"), n("layer1/neuron2")): None,
     }
-    assert set(drawn_edges) == set(expected)  # the shared biases sit in their layers, no edges
+    assert set(drawn_edges) == set(expected)
     _, dw, _, _ = float_mlp(**SEED001)
     for key, want in expected.items():
         if want is None:
@@ -305,8 +314,8 @@ def test_neuron_view_dot_is_deterministic():
 def test_before_backward_grads_are_unknown_not_zero():
     g = draw(seed001_loss(backward=False), neurons=True, edge_labels=True)
     for rec in records(g.source).values():
-        for data, grad in rec["rows"].values():
-            assert grad == "?", rec
+        for caption, (data, grad) in rec["rows"].items():
+            assert grad == ("" if caption == "y" else "?"), rec  # the target y: a plain number
     assert all(grad == "?" for a in edges(g.source).values() if "label" in a
                for _, _, grad in weight_label(a))
     hidden = draw(seed001_loss(), neurons=True, grads=False, edge_labels=True)
@@ -364,11 +373,11 @@ def test_without_clusters_names_are_full_and_biases_have_edges():
     g = draw(seed001_loss(), neurons=True, clusters=False)
     assert "cluster" not in g.source
     named = {rec["name"]: rid for rid, rec in records(g.source).items()}
-    assert {"layer1.neuron1", "layer1.neuron2", "layer2.neuron1", "layer1.b", "layer2.b"} <= set(named)
+    assert {"layer1.neuron1", "layer1.neuron2", "layer2.neuron1", "layer1.b"} <= set(named)
     drawn_edges = edges(g.source)
     for target in ("layer1.neuron1", "layer1.neuron2"):
         assert "dashed" in drawn_edges[(named["layer1.b"], named[target])]
-    assert "label" not in drawn_edges[(named["layer2.b"], named["layer2.neuron1"])]
+    assert "b" in records(g.source)[named["layer2.neuron1"]]["rows"]  # its one neuron's
 
 
 def test_highlight_in_the_neuron_view():
@@ -378,10 +387,10 @@ def test_highlight_in_the_neuron_view():
     assert drawn[named["layer1/neuron1"]]["width"] == "3"  # holds the chosen weight
     for key in ("layer2/neuron1", "loss"):
         assert drawn[named[key]]["border"] == style.HIGHLIGHT, key
-    for key in ("layer1/neuron2", "x2", "layer1/b", "layer2/b"):
+    for key in ("layer1/neuron2", "x2", "layer1.b"):
         assert drawn[named[key]]["border"] == style.DIM_BORDER, key
     drawn_edges = edges(g.source)
-    red = {k for k, a in drawn_edges.items() if style.HIGHLIGHT in a}
+    red = {k for k, a in drawn_edges.items() if style.HIGHLIGHT in a}  # (w1 is w13)
     assert red == {(named["x1"], named["layer1/neuron1"]),  # carries w1
                    (named["layer1/neuron1"], named["layer2/neuron1"]),
                    (named["layer2/neuron1"], named["loss"])}
@@ -395,11 +404,11 @@ def test_highlight_in_the_neuron_view():
 
 def test_bad_uses_are_named():
     x, w = Value(1.0, "x"), Value(2.0, "w")
-    with pytest.raises(ValueError, match="no node in this graph is named like a neuron"):
+    with pytest.raises(ValueError, match="no neuron found in this graph"):
         draw(x * w, neurons=True)
     with pytest.raises(ValueError, match="neurons must be True or False"):
         draw(seed001_loss(), neurons="yes")
-    with pytest.raises(ValueError, match=r"the neuron view has 8 records \(3 neurons\), more than max_nodes=5"):
+    with pytest.raises(ValueError, match=r"the neuron view has 7 records \(3 neurons\), more than max_nodes=5"):
         draw(seed001_loss(), neurons=True, max_nodes=5)
     assert draw(seed001_loss(), neurons=True, max_nodes=8).neurons == 3
 
@@ -429,7 +438,7 @@ def test_a_batch_draws_each_neuron_once_with_ranges_and_totals():
     for layer, count in ((1, 3), (2, 1)):
         for j in range(count):
             rec = drawn[named[f"layer{layer}/neuron{j + 1}"]]
-            assert rec["note"] == "σ · 4 samples"
+            assert rec["note"] == ("σ · 4 samples" if layer == 1 else "σ · ŷ · 4 samples")
             for part, key in (("z", "z"), ("a", "a")):
                 data, grad = rec["rows"][part]
                 values = [per[key][s][layer - 1][j] for s in range(4)]
@@ -443,11 +452,11 @@ def test_a_batch_draws_each_neuron_once_with_ranges_and_totals():
     assert x1["note"] == "4 samples"
     glo, ghi = span(x1["rows"]["value"][1])  # ∂L/∂x1 of each sample
     assert close(glo, min(d[0] for d in per["dx"])) and close(ghi, max(d[0] for d in per["dx"]))
-    assert close(number(drawn[named["loss"]]["rows"]["value"][0]), total)
+    assert close(number(drawn[named["loss"]]["rows"]["loss"][0]), total)
     # weights on the edges: their grads summed over the samples
     drawn_edges = edges(g.source)
     ((name, data, grad),) = weight_label(drawn_edges[(named["layer1/neuron3"], named["layer2/neuron1"])])
-    assert name == "w3" and close(data, weights[1][0][2]) and close(float(grad), dw[1][0][2])
+    assert name == "w56" and close(data, weights[1][0][2])  # unit 5 (neuron3) -> unit 6 and close(float(grad), dw[1][0][2])
     assert "over 4 samples" in g.source  # the legend says what a range means
 
 
@@ -487,7 +496,7 @@ def test_a_65k_value_graph_suggests_and_draws_the_neuron_view_fast():
         assert {rid for rid, w in where.items() if w == (f"layer{layer}",)} == ids
     assert len(edges(g.source)) == 2 * 16 + 16 * 16 + 16 + 1
     out = drawn[named["layer3/neuron1"]]
-    assert out["note"] == "σ · 100 samples"
+    assert out["note"] == "σ · ŷ · 100 samples"
     g6 = draw(loss, neurons=True, digits=6)
     out6 = records(g6.source)[named["layer3/neuron1"]]
     assert math.isclose(number(out6["rows"]["b"][1]), db[2][0], rel_tol=1e-5)
@@ -521,9 +530,10 @@ def test_columns_read_neuron1_first_and_bias_last(backend):
     model = MLP(3, [4, 2], seed=5, shared_bias=True)
     g = draw(squared_error(model([0.1, 0.2, 0.3]), [0.0, 1.0]), neurons=True)
     tops, named = node_tops(g.pipe("svg", backend=backend)), by_name(g.source)
-    for column in (["x1", "x2", "x3"],
-                   [f"layer1/neuron{j}" for j in (1, 2, 3, 4)] + ["layer1/b"],
-                   ["layer2/neuron1", "layer2/neuron2", "layer2/b"]):
+    # a shared bias sits at the foot of the column before the neurons that add it
+    for column in (["x1", "x2", "x3", "layer1.b"],
+                   [f"layer1/neuron{j}" for j in (1, 2, 3, 4)] + ["layer2.b"],
+                   ["layer2/neuron1", "layer2/neuron2"]):
         ys = [tops[named[key]] for key in column]
         assert ys == sorted(ys), (column, ys)
 
@@ -541,7 +551,7 @@ def test_seed001_neuron_view_renders_to_svg(backend):
     hidden = texts[named["layer1/neuron1"]]
     for word in ("neuron1", "σ", "z", "0.3775", "0.5933", "grad"):
         assert word in hidden, (word, hidden)
-    assert "shared by 2 neurons" in texts[named["layer1/b"]] and "0.02836" in texts[named["layer1/b"]]
+    assert "shared by 2" in texts[named["layer1.b"]] and "0.02836" in texts[named["layer1.b"]]
     assert "0.2748" in texts[named["loss"]]
     labels = " ".join(t.text for t in root.iter(f"{SVG}text") if t.text)
-    assert "w1 = 0.15" in labels and "w2 = 0.45" in labels
+    assert "w13 = 0.15" in labels and "w45 = 0.45" in labels

@@ -249,15 +249,19 @@ def cmd_draw(args: argparse.Namespace, out: Callable[[str], None], st: Style) ->
     example = _load(path)
     values = _build(example)
     try:
+        options = dict(neurons=args.neurons, edge_labels=args.edge_labels, legend=args.legend,
+                       title=args.title, rankdir=args.rankdir, digits=args.digits)
         graph, _ = write_graph(example, values, args.wrt, target, args.max_nodes, limits,
-                            f"write the DOT text, which needs no layout (-o {path.stem}.dot)")
+                            f"write the DOT text, which needs no layout (-o {path.stem}.dot)",
+                            options)
     except GraphError as e:
         raise cannot_write("the graph", given, str(e)) from None
     what = f", every path from {_root(example, values).name} down to {args.wrt} in red" \
         if args.wrt else ""
     if note is not None:
         out(st("dim", f"({note})"))
-    out(f"wrote {visible(str(target))} ({graph.values} values, {graph.operations} "
+    view = f"{graph.neurons} neurons, " if graph.neurons is not None else ""
+    out(f"wrote {visible(str(target))} ({view}{graph.values} values, {graph.operations} "
         f"operations{what})")
     return EXIT_OK
 

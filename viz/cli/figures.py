@@ -46,13 +46,19 @@ def _target(example: Any, values: dict, name: str) -> Any:
     return values[name]
 
 
-def _draw(example: Any, values: dict, wrt: str | None) -> Any:
+def _draw(example: Any, values: dict, wrt: str | None, options: dict | None = None) -> Any:
+    """The file's graph; ``options`` are ``viz.draw``'s (neurons, edge_labels, legend,
+    title, rankdir, digits).  With ``wrt`` the edges carry their local derivatives, so
+    the red path's labels multiply to the gradient."""
     from ..graphs import draw
 
     root = _root(example, values)
     highlight = _target(example, values, wrt) if wrt else None
     params = [values[k] for k in example.params]
-    return draw(root, highlight=highlight, params=params, max_nodes=None)
+    options = dict(options or {})
+    if wrt:
+        options["edge_labels"] = True
+    return draw(root, highlight=highlight, params=params, max_nodes=None, **options)
 
 
 class GraphError(Exception):
@@ -79,7 +85,8 @@ def render_limits() -> tuple[float, int]:
 
 
 def write_graph(example: Any, values: dict, wrt: str | None, target: Path, max_nodes: int,
-                limits: tuple[float, int], instead: str) -> tuple[Any, bytes]:
+                limits: tuple[float, int], instead: str,
+                options: dict | None = None) -> tuple[Any, bytes]:
     """Draw the graph, lay it out in the format ``target``'s extension names, write it.
 
     The layout is bounded: at most ``max_nodes`` nodes (values + operations;
@@ -96,7 +103,7 @@ def write_graph(example: Any, values: dict, wrt: str | None, target: Path, max_n
                          f"take minutes: {instead}, or raise the limit (--max-nodes {size})")
     seconds, memory = limits
     try:
-        graph = _draw(example, values, wrt)
+        graph = _draw(example, values, wrt, options)
         data = graph.pipe(fmt, timeout=seconds, memory_limit=memory)
     except RenderTimeout as e:
         raise GraphError(f"{_one_line(e)} of {size} nodes: {instead}, or allow more time "
@@ -105,7 +112,10 @@ def write_graph(example: Any, values: dict, wrt: str | None, target: Path, max_n
         raise GraphError(f"{_one_line(e)}: {instead}, or allow more memory "
                          f"({RENDER_MEMORY_VAR}=MB)") from None
     except (ValueError, RuntimeError) as e:  # RenderError is a RuntimeError
-        raise GraphError(_one_line(e)) from None
+        # the drawing's own words for its options, as the command spells them
+        raise GraphError(_one_line(e).replace("neurons=True: ", "--neurons: ")
+                         .replace("draw it without neurons=True", "draw it without --neurons")
+                         ) from None
     try:
         safe.write_file(target, data)
     except OSError as e:

@@ -81,7 +81,10 @@ examples:
     "draw": """\
 examples:
   chainrule draw seed001 -o graph.svg
-  chainrule draw seed001 -o b1.svg --wrt b1     both paths to b1 in red
+  chainrule draw seed001 -o b1.svg --wrt b1     both paths to b1 in red, labels
+                                                on the edges multiply to dloss/db1
+  chainrule draw seed001 --neurons --edge-labels --legend -o net.svg
+  chainrule draw seed003_3-4-2 --neurons --rankdir TB --title "3-4-2" -o net.png
   chainrule draw mywork.toml -o graph.dot       DOT text, no renderer needed
 
 """ + LAYOUT_NOTE,
@@ -193,7 +196,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE")
     p.add_argument("-o", "--output", metavar="PATH",
                    help="the file to write; its extension gives the format (default: FILE's name .svg)")
-    p.add_argument("--wrt", metavar="NAME", help="highlight every path from the loss down to NAME")
+    p.add_argument("--wrt", metavar="NAME",
+                   help="highlight every path from the loss down to NAME, with the local "
+                        "derivatives on the edges: along a red path they multiply to its "
+                        "share of dloss/dNAME")
+    p.add_argument("--neurons", action="store_true",
+                   help="the neuron view: one box per neuron, the weights on the edges")
+    p.add_argument("--edge-labels", action="store_true",
+                   help="label each edge with its local derivative (the neuron view: its weight)")
+    p.add_argument("--legend", action="store_true", help="add a key of the node kinds")
+    p.add_argument("--title", metavar="TEXT", help="a caption above the graph")
+    p.add_argument("--rankdir", choices=("LR", "TB"), default="LR",
+                   help="LR: inputs on the left (default); TB: inputs on top")
+    p.add_argument("--digits", type=_digits, default=4, metavar="N",
+                   help="significant digits (default 4)")
     p.add_argument("--max-nodes", type=_positive, default=DEFAULT_MAX_NODES, metavar="N",
                    help="lay out no graph of more than N nodes, values and operations "
                         f"(default {DEFAULT_MAX_NODES}; DOT text has no limit)")

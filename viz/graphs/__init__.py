@@ -2,6 +2,9 @@
 
 - ``operations``: ``draw``, one record per value and a node per operation;
 - ``neurons``: the neuron view, one record per neuron of an ``nn`` network;
+- ``layers``: a network's inputs, layers and neurons found in the graph (nn's
+  names or a file's Σ w·x + b), which both views lay out in columns;
+- ``formula``: the loss part written as one line (½(y − ŷ)²);
 - ``base``: the graph object and the pieces both views share;
 - ``style``: colours, fonts and the symbols of operations;
 - ``render``: laying out DOT with the system ``dot`` or graphviz-pure, bounded.

@@ -127,7 +127,7 @@ def _digraph(rankdir: str, nodesep: str, ranksep: str, title: str | None) -> gra
     if title is not None:
         dot.attr("graph", label=f"<<b>{html.escape(title)}</b>>", labelloc="t", labeljust="l",
                  fontsize="14")
-    dot.attr("node", fontname=style.FONT, fontsize="11", fontcolor=style.TEXT)
+    dot.attr("node", fontname=style.FONT, fontsize="10", fontcolor=style.TEXT)
     dot.attr("edge", fontname=style.FONT, fontsize="9", color=style.EDGE, arrowsize="0.6")
     return dot
 
@@ -242,6 +242,12 @@ def _short_name(name: str | None, cluster: tuple[str, ...]) -> str | None:
     return name
 
 
+def header_cell(rounded: bool, border: str) -> str:
+    """A record header's cell attributes: a rule below it, or, in a rounded record, a
+    rounded fill of its own (a square fill would poke out past the rounded corners)."""
+    return 'style="rounded"' if rounded else f'sides="b" border="1" color="{border}"'
+
+
 def _value_node(
     v: Value, shown: str | None, kind: str, state: str, grads: bool, grads_known: bool, digits: int
 ) -> dict[str, str]:
@@ -276,7 +282,7 @@ def _value_node(
     rows = []
     if shown is not None:
         rows.append(
-            f'<tr><td colspan="2" bgcolor="{fill}" sides="b" border="1" color="{border}">'
+            f'<tr><td colspan="2" bgcolor="{fill}" {header_cell(kind == "parameter", border)}>'
             f'<font color="{text}"><b>{html.escape(shown)}</b></font></td></tr>'
         )
     rows.append(
@@ -301,9 +307,26 @@ def _value_node(
     return {"label": label, "shape": "plain", "tooltip": tooltip}
 
 
-def _op_node(v: Value, state: str) -> dict[str, str]:
+def _op_node(
+    v: Value, state: str, merged: bool = False, numbers: bool = False, formula: str | None = None
+) -> dict[str, str]:
+    """An operation's node: its symbol; ``merged``: a net input drawn as one step Σ w·x + b;
+    ``numbers``: its plain-number operands written in it (× ½, ^2, 0.01 −)."""
     # a one-operand sum is an alias (y_hat = a_out): drawn '='
     symbol = "=" if v.op == "sum" and len(v.parents) == 1 else style.op_symbol(v.op or "")
+    if formula is not None:  # a chain of unnamed steps drawn as one
+        symbol = formula
+    elif merged:
+        symbol = style.op_symbol("linear")
+    elif numbers and any(p.is_constant for p in v.parents) and len(v.parents) == 2:
+        a, b = v.parents
+        number = (lambda c: "½" if c.data == 0.5 else style.fmt(c.data, 4))
+        if v.op == "**" and b.is_constant:
+            symbol = {2.0: "( )²", 3.0: "( )³"}.get(b.data, f"^{number(b)}")
+        elif a.is_constant and not b.is_constant:
+            symbol = f"{number(a)} {symbol}"
+        elif b.is_constant and not a.is_constant:
+            symbol = f"{symbol} {number(b)}"
     attrs = {
         "label": symbol,
         "shape": "circle" if len(symbol) <= 2 else "ellipse",
@@ -386,4 +409,4 @@ def _legend_node(rows: list[str], highlighted: bool) -> dict[str, str]:
         + "".join(rows)
         + "</table>>"
     )
-    return {"label": label, "shape": "plain", "fontsize": "9"}
+    return {"label": label, "shape": "plain", "fontsize": "8"}

@@ -14,6 +14,8 @@ from typing import Any, Iterable
 from autograd import Value
 
 from . import style
+from .formula import loss_formula
+from .layers import Layering, Neuron, find_layers, natural_key
 from .base import (
     ComputationGraph,
     _cluster_attrs,
@@ -25,6 +27,7 @@ from .base import (
     _legend_node,
     _short_name,
     _value_node,
+    header_cell,
 )
 
 # --- the neuron view ------------------------------------------------------------
@@ -46,7 +49,7 @@ _NEURON_PREFIX = re.compile(r"(?:^|\.)layer\d+\.neuron\d+\.")  # inside a dotted
 class _Record:
     """One record of the neuron view and the values drawn into it."""
 
-    __slots__ = ("kind", "first", "place", "name", "members")
+    __slots__ = ("kind", "first", "place", "name", "members", "neuron", "column")
 
     def __init__(self, kind: str, first: int, place: tuple[str, ...], name: str | None) -> None:
         self.kind = kind  # 'neuron', 'leaf' or 'rest'
@@ -54,6 +57,8 @@ class _Record:
         self.place = place  # the cluster path it is drawn in
         self.name = name  # 'layer1.neuron2', the leaf's name, or None
         self.members: list[Value] = []
+        self.neuron: Neuron | None = None  # the layered view: the neuron it draws
+        self.column = 0  # the layered view: 0 inputs, L layer L, then the loss
 
     @property
     def id(self) -> str:
@@ -99,6 +104,49 @@ def _neuron_records(
         rec = records.get(key)
         if rec is None:
             rec = records[key] = _Record(kind, i, place, name)
+        rec.members.append(v)
+        record_of[v] = rec
+    return list(records.values()), record_of
+
+
+def _layered_records(
+    order: list[Value], layering: Layering, kinds: dict[Value, str], clusters: bool
+) -> tuple[list[_Record], dict[Value, _Record]]:
+    """The records of a layered network: neurons, inputs, shared biases, the loss part.
+
+    Inputs of the same name (x1 of every sample) are one record; a bias that
+    several neurons add is a record of its own in the column before them; every
+    other value (the loss, the target) is drawn in the loss record.
+    """
+    consumers: dict[Value, list[Value]] = {}
+    for v in order:
+        for p in v.parents:
+            consumers.setdefault(p, []).append(v)
+    inputs = set(layering.inputs)
+    depth = len(layering.layers)
+    records: dict[tuple, _Record] = {}
+    record_of: dict[Value, _Record] = {}
+    for i, v in enumerate(order):
+        if v.is_constant:
+            continue
+        n = layering.neuron_of.get(v)
+        users = consumers.get(v, [])
+        if n is not None:
+            key: tuple = ("neuron", n.layer, n.index)
+            kind, name, column = "neuron", n.name, n.layer
+        elif v.is_leaf and v in inputs:
+            key, kind, name, column = ("leaf", v.name if v.name else i), "leaf", v.name, 0
+        elif (v.is_leaf and kinds[v] == "parameter" and users
+              and all(u in layering.neuron_of for u in users)):
+            column = min(layering.neuron_of[u].layer for u in users) - 1  # a shared bias
+            key, kind, name = ("leaf", v.name if v.name else i), "leaf", v.name
+        else:
+            key, kind, name, column = ("rest",), "rest", None, depth + 1
+        rec = records.get(key)
+        if rec is None:
+            place = (f"layer{n.layer}",) if n is not None and clusters else ()
+            rec = records[key] = _Record(kind, i, place, name)
+            rec.neuron, rec.column = n, column
         rec.members.append(v)
         record_of[v] = rec
     return list(records.values()), record_of
@@ -181,15 +229,22 @@ def _draw_neurons(
     title: str | None,
     params: Iterable[Value] | None,
     max_nodes: int | None,
+    names: dict[Value, str] | None = None,
 ) -> ComputationGraph:
     """``draw(root, neurons=True)``: one record per neuron (see ``draw``)."""
-    cluster_of = _clusters(order, root)
-    records, record_of = _neuron_records(order, cluster_of)
+    index = {v: i for i, v in enumerate(order)}
+    kinds = _kinds(order, root, params)
+    layering = find_layers(order, {v for v in order if kinds[v] == "parameter"})
+    if layering is not None:
+        records, record_of = _layered_records(order, layering, kinds, clusters)
+    else:
+        records, record_of = _neuron_records(order, _clusters(order, root))
     neuron_count = sum(1 for r in records if r.kind == "neuron")
     if neuron_count == 0:
         raise ValueError(
-            "neurons=True: no node in this graph is named like a neuron's "
-            "(layer<L>.neuron<N>.z, as nn names them): draw it without neurons=True"
+            "neurons=True: no neuron found in this graph (a named net input Σ w·x + b, "
+            "as nn and worked-example files make, or nodes named layer<L>.neuron<N>.z): "
+            "draw it without neurons=True"
         )
     if max_nodes is not None and len(records) > max_nodes:
         raise ValueError(
@@ -199,8 +254,6 @@ def _draw_neurons(
             "(the layout may then take minutes)"
         )
 
-    index = {v: i for i, v in enumerate(order)}
-    kinds = _kinds(order, root, params)
     grads_known = root.grad != 0.0
     on_path, targets = _highlighted(order, index, highlight, every_named=True)
     edges = _neuron_edges(order, record_of, on_path, targets)
@@ -223,32 +276,145 @@ def _draw_neurons(
         src = edge.source
         if edge.bias and src.kind == "leaf" and kinds[src.members[0]] == "parameter":
             shared[src.first] = shared.get(src.first, 0) + 1
-    # … drawn in their layer's column, without edges, when the layers are clusters
+    # the old view (no layering found): shared biases sit in their layer's column, edgeless
     layers = {r.place for r in records if r.kind == "neuron"}
-    in_column = {first for first in shared if place[first] in layers} if clusters else set()
+    in_column = ({first for first in shared if place[first] in layers}
+                 if clusters and layering is None else set())
     # wide layers join by many edges: more room between the columns
+    # (a labelled edge's label is a rank of its own in dot's layout: half the gap then)
     ranksep = (0.9 if edge_labels else 0.55) + 0.05 * min(max(fan_in.values(), default=0), 16)
-    dot = _digraph(rankdir, "0.3", f"{ranksep:.2f}", title)
+    if edge_labels and layering is not None:
+        ranksep = 0.1 + 0.03 * min(max(fan_in.values(), default=0), 16)
+    dot = _digraph(rankdir, "0.25", f"{ranksep:.2f}", title)
     # keep each column in the order it is written (neuron1 first): the final
     # cross-cluster pass of dot would reorder neurons whose edges all cross alike
     dot.attr("graph", remincross="false")
+    prediction = _predictions(layering, root) if layering is not None else {}
 
     def emit(graph: Any, rec: _Record) -> None:
         st = states[rec.first]
         is_root = root in rec.members
         if rec.kind == "neuron":  # 'neuron2' inside its layer's cluster, else 'layer1.neuron2'
-            shown = rec.name[len(rec.place[-1]) + 1:] if place[rec.first] else rec.name
-            attrs = _neuron_node(rec, shown, is_root, st, grads, grads_known, digits)
+            if rec.neuron is not None:
+                shown = rec.name
+                if place[rec.first] and shown.startswith(place[rec.first][-1] + "."):
+                    shown = shown[len(place[rec.first][-1]) + 1:]
+                attrs = _layered_neuron_node(rec, shown, is_root, st, grads, grads_known, digits,
+                                             prediction.get(rec.neuron))
+            else:
+                shown = rec.name[len(rec.place[-1]) + 1:] if place[rec.first] else rec.name
+                attrs = _neuron_node(rec, shown, is_root, st, grads, grads_known, digits)
         elif rec.kind == "rest":
-            attrs = _rest_node(rec, root, st, grads, grads_known, digits)
+            attrs = _rest_node(rec, root, st, grads, grads_known, digits, record_of, prediction)
         else:
-            shown = _short_name(rec.name, place[rec.first])
-            count = shared.get(rec.first, 0) if rec.first in in_column else 0
+            shown = rec.name if rec.neuron is None and layering is not None else \
+                _short_name(rec.name, place[rec.first])
+            count = shared.get(rec.first, 0)
+            if layering is None and rec.first not in in_column:
+                count = 0
             kind = kinds[rec.members[0]]
             attrs = _leaf_node(rec, shown, kind, st, grads, grads_known, digits, count)
         graph.node(rec.id, **attrs)
 
-    # records, cluster by cluster (layers), clusters in the order of their first record
+    lit = {
+        place[r.first][:d]
+        for r in records
+        if states[r.first] in ("on", "target")
+        for d in range(1, len(place[r.first]) + 1)
+    }
+    if layering is not None:
+        _emit_columns(dot, records, layering, place, lit, on_path is not None, emit, rankdir)
+    else:
+        _emit_clustered(dot, records, kinds, place, lit, on_path is not None, emit, rankdir)
+
+    for edge in edges:
+        if edge.source.first in in_column:  # a shared bias in its layer's column says so itself
+            continue
+        attrs = _edge_attrs(on_path is not None, edge.on)
+        if edge.source.first in shared and on_path is None:  # a shared bias: dashed, amber
+            attrs.update(color=style.BIAS_EDGE, style="dashed")
+        if edge_labels and edge.weights:
+            attrs["label"] = _weight_label(edge, grads, grads_known, digits, on_path is not None,
+                                           layering, names or {})
+        dot.edge(edge.source.id, edge.target.id, **attrs)
+
+    if legend:
+        key = _neuron_legend(root, grads, grads_known, edge_labels, on_path is not None, samples,
+                             bool(shared))
+        last = max(records, key=lambda r: (r.column, r.first)) if layering is not None else None
+        with dot.subgraph() as sink:
+            if last is not None:  # under the loss, in its column: no extra width
+                sink.attr(rank="same")
+                sink.node(last.id)
+                sink.node("legend", **key)
+                sink.edge(last.id, "legend", style="invis")
+            else:
+                sink.attr(rank="sink")
+                sink.node("legend", **key)
+
+    ids = {v: rec.id for v, rec in record_of.items()}
+    return ComputationGraph(dot.source, ids, operations, neurons=neuron_count, values=len(order))
+
+
+def _emit_columns(
+    dot: Any, records: list[_Record], layering: Layering, place: dict[int, tuple[str, ...]],
+    lit: set, highlighting: bool, emit: Any, rankdir: str,
+) -> None:
+    """The layered view: one rank per column (inputs, layer 1, …, the loss), each in order.
+
+    A column reads top to bottom (LR) or left to right (TB): inputs and
+    neurons in index order, then the shared biases the next layer adds.
+    """
+    input_rank = {v.name if v.name else i: k for k, v in enumerate(layering.inputs) for i in [0]}
+    columns: dict[int, list[_Record]] = {}
+    for rec in records:
+        columns.setdefault(rec.column, []).append(rec)
+
+    def key(rec: _Record) -> tuple:
+        if rec.kind == "neuron":
+            return (0, rec.neuron.index, ())
+        if rec.column == 0 and rec.name in input_rank:
+            return (1, input_rank[rec.name], ())
+        return (2, 0, natural_key(rec.name))
+
+    numbered = iter(range(len(columns)))
+    for column in sorted(columns):
+        recs = sorted(columns[column], key=key)
+        neurons = [r for r in recs if r.kind == "neuron"]
+        clustered = bool(neurons) and bool(place[neurons[0].first])
+        if clustered:
+            path = place[neurons[0].first]
+            with dot.subgraph(name=f"cluster_{next(numbered)}") as sub:
+                _cluster_attrs(sub, path, dim=highlighting and path not in lit)
+                _rank(sub, neurons, emit, reverse=rankdir in ("LR", "RL"))
+            rest = [r for r in recs if r.kind != "neuron"]
+            if rest:
+                _rank(dot, rest, emit, reverse=False)
+        else:
+            _rank(dot, recs, emit, reverse=False)
+
+
+def _rank(graph: Any, column: list[_Record], emit: Any, reverse: bool) -> None:
+    """Records in one rank, in this order: top to bottom (LR, RL) or left to right (TB, BT).
+
+    Invisible edges fix the order, as both backends lay them out: a flat
+    edge's tail comes first, except inside a cluster drawn LR or RL, where it
+    comes last.
+    """
+    with graph.subgraph() as same:
+        same.attr(rank="same")
+        for rec in column:
+            emit(same, rec)
+        chain = column[::-1] if reverse else column
+        for a, b in zip(chain, chain[1:]):
+            same.edge(a.id, b.id, style="invis")
+
+
+def _emit_clustered(
+    dot: Any, records: list[_Record], kinds: dict[Value, str], place: dict[int, tuple[str, ...]],
+    lit: set, highlighting: bool, emit: Any, rankdir: str,
+) -> None:
+    """No layering found: records cluster by cluster, as nn's names nest them."""
     members: dict[tuple[str, ...], list[_Record]] = {(): []}
     children: dict[tuple[str, ...], list[tuple[str, ...]]] = {(): []}
     for rec in records:
@@ -259,26 +425,7 @@ def _draw_neurons(
                 children[path[:depth]] = []
                 children[path[: depth - 1]].append(path[:depth])
         members[path].append(rec)
-    lit = {
-        place[r.first][:d]
-        for r in records
-        if states[r.first] in ("on", "target")
-        for d in range(1, len(place[r.first]) + 1)
-    }
     numbered = iter(range(len(members)))
-
-    def emit_column(graph: Any, column: list[_Record], in_cluster: bool) -> None:
-        """Records in one rank, in this order: top to bottom (LR, RL) or left to right (TB, BT)."""
-        with graph.subgraph() as same:
-            same.attr(rank="same")
-            for rec in column:
-                emit(same, rec)
-            # invisible edges fix the order, as both backends lay them out: a
-            # flat edge's tail comes first, except inside a cluster drawn LR or
-            # RL, where it comes last
-            chain = column[::-1] if in_cluster and rankdir in ("LR", "RL") else column
-            for a, b in zip(chain, chain[1:]):
-                same.edge(a.id, b.id, style="invis")
 
     def emit_cluster(graph: Any, path: tuple[str, ...]) -> None:
         here = members[path]
@@ -296,36 +443,19 @@ def _draw_neurons(
             if rec.first not in in_columns:
                 emit(graph, rec)
         for column in columns.values():
-            emit_column(graph, column, in_cluster=bool(path))
+            _rank(graph, column, emit, reverse=bool(path) and rankdir in ("LR", "RL"))
         for child in children[path]:
             with graph.subgraph(name=f"cluster_{next(numbered)}") as sub:
-                _cluster_attrs(sub, child, dim=on_path is not None and child not in lit)
+                _cluster_attrs(sub, child, dim=highlighting and child not in lit)
                 emit_cluster(sub, child)
 
     emit_cluster(dot, ())
 
-    for edge in edges:
-        if edge.source.first in in_column:  # a shared bias in its layer's column says so itself
-            continue
-        attrs = _edge_attrs(on_path is not None, edge.on)
-        if edge.source.first in shared and on_path is None:  # a shared bias (clusters off)
-            attrs.update(color=style.BIAS_EDGE, style="dashed")
-        if edge_labels and edge.weights:
-            attrs["label"] = _weight_label(edge, grads, grads_known, digits, on_path is not None)
-        dot.edge(edge.source.id, edge.target.id, **attrs)
-
-    if legend:
-        with dot.subgraph() as sink:
-            sink.attr(rank="sink")
-            sink.node("legend", **_neuron_legend(root, grads, grads_known, edge_labels,
-                                                 on_path is not None, samples, bool(shared)))
-
-    ids = {v: rec.id for v, rec in record_of.items()}
-    return ComputationGraph(dot.source, ids, operations, neurons=neuron_count, values=len(order))
-
 
 def _samples(rec: _Record) -> int:
     """How many times a neuron ran: its z nodes (one per sample), or its a nodes."""
+    if rec.neuron is not None:
+        return len(rec.neuron.zs)
     zs = sum(1 for v in rec.members if v.name == rec.name + ".z")
     return zs or sum(1 for v in rec.members if v.name == rec.name + ".a")
 
@@ -377,12 +507,14 @@ def _table(
         return f'<td align="right"><font color="{colour}">{html.escape(text)}</font></td>'
 
     def grad_cell(text: str) -> str:
+        if not text:  # a plain number (a target given as a constant) has no gradient
+            return "<td></td>"
         return number(text, look["caption"] if text == "?" else look["grad"])
 
     span = 3 if grads else 2
     out = [
-        f'<tr><td colspan="{span}" bgcolor="{look["fill"]}" sides="b" border="1" '
-        f'color="{look["border"]}"><font color="{look["text"]}"><b>{html.escape(header)}</b></font>'
+        f'<tr><td colspan="{span}" bgcolor="{look["fill"]}" {header_cell(rounded, look["border"])}>'
+        f'<font color="{look["text"]}"><b>{html.escape(header)}</b></font>'
         f'{" " + small(note) if note else ""}</td></tr>'
     ]
     columns = grads and len(rows) > 1
@@ -442,7 +574,7 @@ def _leaf_node(
         return _value_node(v, shown, kind, state, grads, grads_known, digits)
     notes = []
     if shared_by:
-        notes.append(f"shared by {shared_by} neurons" if shared_by > 1 else "layer bias")
+        notes.append(f"shared by {shared_by}" if shared_by > 1 else "layer bias")
     if len(rec.members) > 1:
         notes.append(f"{len(rec.members)} samples")
     data, grad = _numbers(rec.members, digits, grads_known)
@@ -453,39 +585,131 @@ def _leaf_node(
     return {"label": label, "shape": "plain", "tooltip": tooltip}
 
 
+def _predictions(layering: Layering, root: Value) -> dict[Neuron, str]:
+    """The last layer's neurons as the documents call them: ŷ, or ŷ1, ŷ2, … in order."""
+    last = layering.layers[-1]
+    if any(root in n.members for n in last):
+        return {}
+    if len(last) == 1:
+        return {last[0]: "ŷ"}
+    return {n: f"ŷ{n.index}" for n in last}
+
+
 def _rest_node(
-    rec: _Record, root: Value, state: str, grads: bool, grads_known: bool, digits: int
+    rec: _Record, root: Value, state: str, grads: bool, grads_known: bool, digits: int,
+    record_of: dict[Value, _Record] | None = None, prediction: dict[Neuron, str] | None = None,
 ) -> dict[str, str]:
-    """The operations after the last neurons (the loss), drawn as the value they end in."""
+    """The operations after the last neurons (the loss), drawn as the value they end in.
+
+    In a layered network it says what it computes (loss = ½(y − ŷ)²) and shows
+    the targets; otherwise how many operations it stands for.
+    """
     ops = sum(1 for v in rec.members if v.parents)
     note = f"{ops} operation{'s' if ops != 1 else ''}"
     look = _look("output", state, root in rec.members)
+    rows: list[tuple[str, str, str]] = []
+    header = root.name or "output"
+    if prediction and record_of is not None and root in rec.members:
+        outs = {}
+        for n, symbol in prediction.items():
+            for out in n.outs:
+                outs[out] = symbol
+                for v in n.members:  # its aliases (y_hat = a_out) read as ŷ too
+                    if v.op == "sum" and len(v.parents) == 1 and v.parents[0] in outs:
+                        outs[v] = symbol
+        written = loss_formula(root, set(rec.members), outs, digits)
+        if written is not None:
+            formula, targets = written
+            note = f"= {formula}"
+            for symbol, v in targets:
+                data, grad = _numbers([v], digits, grads_known)
+                rows.append((symbol, data, "" if v.is_constant else grad))
     if root in rec.members:
         data, grad = _numbers([root], digits, grads_known)
-        label = _table(look, root.name or "output", note, [("data", data, grad)], grads)
+        if rows:
+            rows.append((header, data, grad))
+        else:
+            rows = [("data", data, grad)]
+        label = _table(look, header, note, rows, grads)
     else:  # operations between neurons (not from nn): no single value to show
         label = _table(look, "operations", note, [], grads)
     return {"label": label, "shape": "plain", "tooltip": f"{root.name or 'output'}: {note}"}
 
 
+def _weight_name(w: Value, layering: Layering | None, names: dict[Value, str]) -> str:
+    """A weight as the documents name it.
+
+    A name given (``draw(..., names=doc.doc_names)``) wins; a file's weights
+    keep their own names (w13, W1_2_3); nn's ``layer<L>.neuron<j>.w<i>`` reads
+    w<from><to>, numbering units through the network as the textbooks do
+    (inputs 1…n, then layer 1's neurons, …): seed 003's w13, w14, w15.
+    """
+    if w in names:
+        return names[w]
+    n = layering.neuron_of.get(w) if layering is not None else None
+    if n is None or n.nn_indexes is None:
+        return w.name or "w"
+    i = n.weights.index(w) + 1
+    inputs = len({v.name if v.name is not None else v for v in layering.inputs})  # x1 of each sample: one
+    before = [inputs] + [len(layer) for layer in layering.layers]
+    source = sum(before[: n.layer - 1]) + i  # unit numbers: inputs first
+    target = sum(before[: n.layer]) + n.index
+    return f"w{source}{target}" if source < 10 and target < 10 else f"w{source},{target}"
+
+
 def _weight_label(
-    edge: _Edge, grads: bool, grads_known: bool, digits: int, highlighting: bool
+    edge: _Edge, grads: bool, grads_known: bool, digits: int, highlighting: bool,
+    layering: Layering | None = None, names: dict[Value, str] | None = None,
 ) -> str:
-    """'w1 = 0.15' (the factor ∂z/∂input) with its grad below, for each weight on the edge."""
+    """'w13 = 0.15' (the factor ∂z/∂input) with its grad below, for each weight on the edge."""
     colour = style.HIGHLIGHT if highlighting and edge.on else (
         style.DIM_TEXT if highlighting else style.WEIGHT_TEXT)
     grad_colour = style.DIM_TEXT if highlighting and not edge.on else style.GRAD_TEXT
     lines = []
     for w in edge.weights:
-        name = _short_name(w.name, (edge.target.name,)) if edge.target.name else w.name
+        if layering is not None or names:
+            name = _weight_name(w, layering, names or {})
+        else:
+            name = _short_name(w.name, (edge.target.name,)) if edge.target.name else w.name
         text = f"{name or 'w'} = {style.fmt(w.data, digits)}"
         line = f'<font color="{colour}">{html.escape(text)}</font>'
         if grads:
             g = style.fmt(w.grad, digits) if grads_known else "?"
             shade = grad_colour if grads_known else style.MUTED_TEXT
-            line += f'<br/><font color="{shade}" point-size="8">grad {g}</font>'
+            line += f'<br/><font color="{shade}" point-size="7">grad {g}</font>'
         lines.append(line)
     return "<" + "<br/>".join(lines) + ">"
+
+
+def _layered_neuron_node(
+    rec: _Record, shown: str, is_root: bool, state: str, grads: bool, grads_known: bool,
+    digits: int, prediction: str | None,
+) -> dict[str, str]:
+    """A neuron found by its layer: z, a and its own bias (data, grad), with the file's names.
+
+    nn's rows read z, a, b; a file's read its own names (z_h1, a_h1, b2); the
+    output of the last layer says it is ŷ.
+    """
+    n = rec.neuron
+    nn_names = n.nn_indexes is not None
+
+    def caption(v: Value, fallback: str) -> str:
+        return fallback if nn_names or v.name is None else v.name
+
+    own_bias = [b for b in n.biases if b in rec.members]
+    rows = [(caption(n.z, "z"), *_numbers(n.zs, digits, grads_known))]
+    if n.activation is not None:
+        rows.append((caption(n.a, "a"), *_numbers(n.outs, digits, grads_known)))
+    if own_bias:
+        rows.append((caption(own_bias[0], "b"), *_numbers(own_bias, digits, grads_known)))
+    count = len(n.zs)
+    act = style.activation_symbol(n.activation)
+    parts = [act] + ([prediction] if prediction else []) + (
+        [f"{count} samples"] if count > 1 else [])
+    look = _look("neuron", state, is_root)
+    tooltip = f"{rec.name}: {len(rec.members)} values" + (f", {count} samples" if count > 1 else "")
+    return {"label": _table(look, shown, " · ".join(parts), rows, grads), "shape": "plain",
+            "tooltip": tooltip}
 
 
 def _neuron_legend(
@@ -495,20 +719,21 @@ def _neuron_legend(
     rows = ['<tr><td colspan="2" align="left"><b>legend</b></td></tr>']
     for kind in ("neuron", "input", "parameter", "output"):
         fill, border = style.KIND_COLOURS[kind]
-        title = {"parameter": "parameter, layer bias", "output": "loss / output"}.get(
+        title = {"parameter": "parameter, bias", "output": "loss"}.get(
             kind, style.KIND_TITLES[kind])
         rows.append(
             f'<tr><td bgcolor="{fill}" border="1" color="{border}" width="14" height="10"></td>'
             f'<td align="left">{title}</td></tr>'
         )
-    rows.append('<tr><td></td><td align="left">neuron: z = Σ w·x + b, a = f(z)</td></tr>')
+    rows.append('<tr><td></td><td align="left">z = Σ w·x + b</td></tr>')
+    rows.append('<tr><td></td><td align="left">a = f(z)</td></tr>')
     if shared_bias and grads:  # ∂z/∂b = 1 in every neuron that adds b
-        rows.append('<tr><td></td><td align="left">layer bias grad = Σ of its neurons\' z grads'
-                    "</td></tr>")
+        rows.append('<tr><td></td><td align="left">shared bias grad: Σ z grads</td></tr>')
     if samples > 1:
         rows.append(
-            f'<tr><td></td><td align="left">lo{html.escape(style.RANGE)}hi: over {samples} '
-            "samples; parameter grads are totals</td></tr>"
+            f'<tr><td></td><td align="left">lo{html.escape(style.RANGE)}hi: over {samples} samples'
+            "</td></tr>"
+            '<tr><td></td><td align="left">parameter grads: totals</td></tr>'
         )
     if grads:
         note = (f"grad: ∂{root.name or 'output'}/∂node" if grads_known
@@ -517,6 +742,6 @@ def _neuron_legend(
     if edge_labels:
         rows.append(
             f'<tr><td></td><td align="left"><font color="{style.WEIGHT_TEXT}">'
-            "edge: the weight w = ∂z/∂input</font></td></tr>"
+            "edge: w = ∂z/∂x</font></td></tr>"
         )
     return _legend_node(rows, highlighted)

@@ -49,6 +49,8 @@ from .base import (
     _short_name,
     _value_node,
 )
+from .formula import loss_formula
+from .layers import find_layers
 from .neurons import _draw_neurons, _neuron_names
 
 __all__ = ["draw", "ComputationGraph", "FORMATS", "RANKDIRS"]
@@ -68,6 +70,8 @@ def draw(
     params: Iterable[Value] | None = None,
     max_nodes: int | None = 2000,
     neurons: bool = False,
+    compact: bool = True,
+    names: dict[str, str] | None = None,
 ) -> ComputationGraph:
     """The computation graph that produced ``root``.
 
@@ -106,6 +110,16 @@ def draw(
         z and a show the lowest … highest over the samples and the record
         says how many samples passed through it.  Inputs with the same name
         (x1 of every sample) merge the same way.
+    compact: for a layered network (see ``layers``), the operation view
+        leaves out what a reader does not need: each net input is one step
+        Σ w·x + b (its ``*`` and ``+`` nodes merged, its edges labelled x, w
+        and 1), an alias (``y_hat = a_out``) is named in the record it names,
+        a plain number is written in its operation (``× ½``), and a chain of
+        unnamed steps is one operation showing its formula; the edge labels
+        still multiply to each gradient.  False draws every node.
+    names: the neuron view's edge labels for some weights, ``{label: name}``
+        as ``nn``'s documents give them (``doc.doc_names``: ``{"w14":
+        "layer1.neuron1.w1"}``); other weights read w<from><to>.
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw() needs a Value, got {type(root).__name__}: {root!r}")
@@ -117,6 +131,9 @@ def draw(
         raise ValueError(f"max_nodes must be a whole number or None, got {max_nodes!r}")
     if not isinstance(neurons, bool):
         raise ValueError(f"neurons must be True or False, got {neurons!r}")
+    if names is not None and not (isinstance(names, dict) and all(
+            isinstance(k, str) and isinstance(v, str) for k, v in names.items())):
+        raise ValueError(f"names must map labels to value names (str -> str), got {names!r}")
 
     order = topological_order(root)
     operations = sum(1 for v in order if v.parents)
@@ -125,6 +142,7 @@ def draw(
             root, order, operations, grads=grads, edge_labels=edge_labels, digits=digits,
             rankdir=rankdir, highlight=highlight, clusters=clusters, legend=legend,
             title=title, params=params, max_nodes=max_nodes,
+            names=_labels(order, names) if names else None,
         )
     total = len(order) + operations
     if max_nodes is not None and total > max_nodes:
@@ -134,24 +152,51 @@ def draw(
     kinds = _kinds(order, root, params)
     grads_known = root.grad != 0.0
     on_path, targets = _highlighted(order, index, highlight)
+    layering = find_layers(order, {v for v in order if kinds[v] == "parameter"})
     cluster_of = _clusters(order, root) if clusters else {v: () for v in order}
+    if clusters and layering is not None:  # a file's neurons: clusters from the layers found
+        for v, n in layering.neuron_of.items():
+            if v in cluster_of and n.nn_indexes is None:
+                cluster_of[v] = (f"layer{n.layer}", f"layer{n.layer}.{n.name}")
 
-    dot = _digraph(rankdir, "0.22", "0.45" if edge_labels else "0.32", title)  # room for labels
+    # room for labels; a labelled edge's label is a rank of its own in dot's layout
+    ranksep = ("0.45" if edge_labels else "0.32") if layering is None else (
+        "0.1" if edge_labels else "0.25")
+    dot = _digraph(rankdir, "0.22", ranksep, title)
+
+    # a layered network is drawn compact: each net input one step Σ w·x + b, aliases
+    # (y_hat = a_out) in the record they name, plain numbers inside their operation
+    drawn_as, operands, formulas = (_compact(order, layering)
+                                    if layering is not None and compact else ({}, {}, {}))
+    aliases: dict[Value, list[Value]] = {}
+    for v, shown_in in drawn_as.items():
+        if v.op == "sum" and len(v.parents) == 1:
+            aliases.setdefault(shown_in, []).append(v)
+    hidden = set(drawn_as)
+    predicted = nn_predictions(layering) if layering is not None and compact else {}
 
     def state(v: Value) -> str:
         if on_path is None:
             return "plain"
-        if v in targets:
+        if v in targets or any(a in targets for a in aliases.get(v, ())):
             return "target"
         return "on" if v in on_path else "dim"
 
     def emit(graph: Any, v: Value) -> None:
+        if v in hidden:
+            return
         i = index[v]
         shown = _short_name(v.name, cluster_of[v])
+        if shown is not None and v in aliases:
+            shown = " = ".join([shown] + [a.name for a in aliases[v] if a.name])
+        if shown is not None and v in predicted:
+            shown = f"{shown} = {predicted[v]}"
         graph.node(f"n{i}", **_value_node(v, shown, kinds[v], state(v), grads, grads_known, digits))
         if v.parents:
             op_state = "dim" if state(v) == "target" else state(v)  # below the chosen node
-            graph.node(f"o{i}", **_op_node(v, op_state))
+            graph.node(f"o{i}", **_op_node(v, op_state, merged=v in operands,
+                                                  numbers=layering is not None and compact,
+                                                  formula=formulas.get(v)))
 
     # nodes, cluster by cluster; clusters in the order of their first node
     members: dict[tuple[str, ...], list[Value]] = {(): []}
@@ -167,9 +212,19 @@ def draw(
     lit = {cluster_of[v][:d] for v in on_path or () for d in range(1, len(cluster_of[v]) + 1)}
     numbered = iter(range(len(members)))
 
+    inputs = set(layering.inputs) if layering is not None else set()
+
     def emit_cluster(graph: Any, path: tuple[str, ...]) -> None:
         for v in members[path]:
-            emit(graph, v)
+            if v not in inputs:
+                emit(graph, v)
+        if not path and inputs:  # the inputs: the first column, in order
+            with graph.subgraph() as same:
+                same.attr(rank="same")
+                for v in layering.inputs:
+                    emit(same, v)
+                for a, b in zip(layering.inputs, layering.inputs[1:]):
+                    same.edge(f"n{index[a]}", f"n{index[b]}", style="invis")
         for child in children[path]:
             with graph.subgraph(name=f"cluster_{next(numbered)}") as sub:
                 _cluster_attrs(sub, child, dim=on_path is not None and child not in lit)
@@ -179,26 +234,130 @@ def draw(
 
     # edges: operands -> operation -> result
     for v in order:
-        if not v.parents:
+        if not v.parents or v in hidden:
             continue
         i = index[v]
-        local = v.local_grads() if edge_labels else ()
         result_on = on_path is not None and v in on_path and v not in targets
-        for k, p in enumerate(v.parents):
+        if v in operands:
+            pairs = operands[v]
+        else:
+            local = v.local_grads() if edge_labels else [0.0] * len(v.parents)
+            pairs = list(zip(v.parents, local))
+        for p, factor in pairs:
+            shown_p = drawn_as.get(p, p)
+            if shown_p not in index or shown_p in hidden:  # a constant, inside its operation
+                continue
+            tail = f"n{index[shown_p]}"
             attrs = _edge_attrs(on_path is not None, result_on and p in on_path)
             if edge_labels and not p.is_constant:
-                attrs["label"] = style.fmt(float(local[k]), digits)
+                attrs["label"] = style.fmt(float(factor), digits)
                 attrs.update(_edge_label_attrs(on_path is not None, result_on and p in on_path))
-            dot.edge(f"n{index[p]}", f"o{i}", **attrs)
+            dot.edge(tail, f"o{i}", **attrs)
         dot.edge(f"o{i}", f"n{i}", **_edge_attrs(on_path is not None, result_on))
 
-    if legend:
-        with dot.subgraph() as sink:  # the key sits beside the output
-            sink.attr(rank="sink")
-            sink.node("legend", **_legend(root, grads, grads_known, edge_labels, on_path is not None))
+    if layering is not None:
+        # a weight one rank after what it multiplies: each layer's weights sit in its
+        # own column band, right of the inputs or the layer before
+        for n in layering.neurons:
+            for w, x in zip(n.weights, n.sources):
+                if w in index and x in index:
+                    dot.edge(f"n{index[x]}", f"n{index[w]}", style="invis")
 
-    ids = {v: f"n{i}" for i, v in enumerate(order)}
-    return ComputationGraph(dot.source, ids, operations)
+    if legend:
+        key = _legend(root, grads, grads_known, edge_labels, on_path is not None)
+        with dot.subgraph() as sink:
+            if layering is not None:  # under the output, in its column: no extra width
+                sink.attr(rank="same")
+                sink.node(f"n{index[root]}")
+                sink.node("legend", **key)
+                sink.edge(f"n{index[root]}", "legend", style="invis")
+            else:  # the key sits beside the output
+                sink.attr(rank="sink")
+                sink.node("legend", **key)
+
+    ids = {v: f"n{index[drawn_as.get(v, v)]}" for v in order
+           if not (v.is_constant and v in hidden)}
+    return ComputationGraph(dot.source, ids, operations, values=len(order))
+
+
+def _labels(order: list[Value], names: dict[str, str]) -> dict[Value, str]:
+    """{label: value name} as documents give them -> {Value: label}."""
+    by_name: dict[str, list[Value]] = {}
+    for v in order:
+        if v.name is not None:
+            by_name.setdefault(v.name, []).append(v)
+    return {v: label for label, name in names.items() for v in by_name.get(name, ())}
+
+
+def nn_predictions(layering: Any) -> dict[Value, str]:
+    """nn's outputs as the documents write them: ŷ, or ŷ1, ŷ2, … (a file names its own)."""
+    last = layering.layers[-1]
+    if any(n.nn_indexes is None for n in last):
+        return {}
+    return {out: ("ŷ" if len(last) == 1 else f"ŷ{n.index}") for n in last for out in n.outs}
+
+
+def _compact(
+    order: list[Value], layering: Any
+) -> tuple[dict[Value, Value], dict[Value, list[tuple[Value, float]]], dict[Value, str]]:
+    """What a layered network's operation view leaves out, and the merged net inputs.
+
+    Returns (hidden value -> the value whose record shows it, net input z ->
+    its drawn operands with their factors ∂z/∂operand).  Hidden: the unnamed
+    ``*`` and ``+`` nodes inside a net input (z = Σ w·x + b is one step, its
+    edges carry x for w, w for x and 1 for b); an alias (y_hat = a_out), shown
+    in the record of what it names; a plain number, written in its operation.
+    """
+    drawn_as: dict[Value, Value] = {}
+    operands: dict[Value, list[tuple[Value, float]]] = {}
+    formulas: dict[Value, str] = {}
+    predictions = nn_predictions(layering)
+    for n in layering.neurons:
+        for z, (pairs, biases, inner) in n.parts.items():
+            if not inner:
+                continue
+            for v in inner:
+                drawn_as[v] = z
+            terms: list[tuple[Value, float]] = []
+            for w, x in pairs:  # ∂z/∂w = x, ∂z/∂x = w
+                terms += [(w, x.data), (x, w.data)]
+            terms += [(b, 1.0) for b in biases]
+            operands[z] = terms
+    uses: dict[Value, int] = {}
+    for v in order:
+        for p in v.parents:
+            uses[p] = uses.get(p, 0) + 1
+    for v in order:
+        if (v.name is None and v.parents and uses.get(v) == 1 and v not in drawn_as
+                and v not in layering.neuron_of):
+            drawn_as[v] = v  # an unnamed step of the loss: its operation feeds the next one
+        elif v.op == "sum" and len(v.parents) == 1 and not v.parents[0].is_constant:
+            drawn_as[v] = drawn_as.get(v.parents[0], v.parents[0])
+        elif v.is_constant:
+            drawn_as[v] = v
+    # a chain of unnamed steps ends in one operation: ½(y_true − y_hat)², its operands'
+    # factors the products of the local derivatives along the chain
+    through = {v for v, shown_in in drawn_as.items() if shown_in is v and v.parents}
+    for c in order:
+        if c in drawn_as or c in operands or not any(p in through for p in c.parents):
+            continue
+        factors: dict[Value, float] = {}
+        inside = {c}
+
+        def walk(v: Value, factor: float) -> None:
+            for p, local in zip(v.parents, v.local_grads()):
+                if p in through:
+                    inside.add(p)
+                    walk(p, factor * local)
+                elif not p.is_constant:
+                    factors[p] = factors.get(p, 0.0) + factor * local
+
+        walk(c, 1.0)
+        operands[c] = list(factors.items())
+        written = loss_formula(c, inside, predictions, 4, name_targets=False)
+        if written is not None:
+            formulas[c] = written[0]
+    return drawn_as, operands, formulas
 
 
 def _too_big(order: list[Value], operations: int, max_nodes: int) -> str:

@@ -164,6 +164,10 @@ def render(
             raise RenderMemoryError(f"{chosen.name} failed ({how}, with at most "
                                     f"{memory_limit // 2**20} MB of memory): {message}")
         raise RenderError(f"{chosen.name} failed ({how}): {message}")
+    if fmt == "svg":  # the font the layout measured, then one of the same widths
+        from .style import FONT, SVG_FONTS
+
+        out = out.replace(f'font-family="{FONT}"'.encode(), f'font-family="{SVG_FONTS}"'.encode())
     return out
 
 

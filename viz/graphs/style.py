@@ -13,7 +13,14 @@ import autograd
 
 from .. import numbers
 
-FONT = "Helvetica"  # a list ("Helvetica,Arial") makes graphviz-pure measure text in Times
+#: The one font every label is measured and drawn in.  DejaVu Sans ships with
+#: Graphviz's usual installs (Debian's, fontconfig's default sans) and is the
+#: widest of the common sans-serifs (wider than Liberation Sans, Arial and
+#: Helvetica), so a box sized for it holds its text in any of them; the SVG
+#: names Verdana, of the same widths, as the fallback (``SVG_FONTS``).  One name
+#: only: a list ("Helvetica,Arial") makes graphviz-pure measure text in Times.
+FONT = "DejaVu Sans"
+SVG_FONTS = "'DejaVu Sans',Verdana,sans-serif"  # font-family in the written SVG
 
 # kind -> (header fill, border colour)
 KIND_COLOURS: dict[str, tuple[str, str]] = {

@@ -1,0 +1,281 @@
+"""The drawn graphs as a reader sees them: SVG from the system ``dot``, opened in headless Chromium.
+
+From the page's DOM: every node's box (the union of its shapes), every text's
+box, every edge's path (sampled along its length).  Checked: the columns
+come left to right (inputs, layer 1, layer 2, the loss) with each column's
+neurons top to bottom in index order; no edge crosses another where the
+network has no crossing (a 1-1-1 chain), and a 2-2-1 has exactly the
+crossings of the documents' drawing, counted here from the order of its
+columns; every text lies inside its node's box and no two texts overlap, in
+the font the SVG names.  Screenshots go to ``CHAINRULE_SHOTS`` (a folder)
+when it is set, else to the test's temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from itertools import combinations
+from pathlib import Path
+
+import pytest
+
+import nn
+import viz.worked as worked
+from support.browser import TextBox, overlapping_texts
+from viz.cli.figures import _root
+from viz.graphs import draw
+from viz.worked.example import bundled_examples
+
+pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="the system dot renders")
+
+EXAMPLES = {p.stem: p for p in bundled_examples()}
+
+_READ = """() => {
+  const box = b => ({x: b.x, y: b.y, width: b.width, height: b.height});
+  const nodes = {}, texts = [], edges = [], clusters = [];
+  for (const g of document.querySelectorAll('g.node, g.cluster')) {
+    const id = g.querySelector('title').textContent;
+    const shapes = Array.from(g.querySelectorAll('polygon, path, ellipse, polyline'))
+      .map(s => s.getBBox()).filter(b => b.width > 0 && b.height > 0);
+    if (!shapes.length) continue;
+    const x0 = Math.min(...shapes.map(b => b.x)), y0 = Math.min(...shapes.map(b => b.y));
+    const x1 = Math.max(...shapes.map(b => b.x + b.width));
+    const y1 = Math.max(...shapes.map(b => b.y + b.height));
+    const shape = {x: x0, y: y0, width: x1 - x0, height: y1 - y0};
+    if (g.classList.contains('node')) nodes[id] = shape; else clusters.push(shape);
+    for (const t of g.querySelectorAll('text'))
+      if (t.textContent.trim())  // dot writes a blank text for an empty cell: no ink
+        texts.push({owner: id, text: t.textContent, ...box(t.getBBox())});
+  }
+  for (const g of document.querySelectorAll('g.edge')) {
+    const path = g.querySelector('path');
+    if (!path) continue;
+    const length = path.getTotalLength(), points = [];
+    for (let k = 0; k <= 40; k++) {
+      const p = path.getPointAtLength(length * k / 40);
+      points.push([p.x, p.y]);
+    }
+    edges.push({id: g.querySelector('title').textContent, points});
+  }
+  return {nodes, texts, edges, clusters};
+}"""
+
+
+def shots_dir(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("CHAINRULE_SHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def read_svg(chromium_page, tmp_path: Path, graph, name: str, font: str | None = None) -> dict:
+    """The SVG of ``graph`` (system dot) in Chromium: nodes, texts, edges; a screenshot.
+
+    ``font``: every text drawn in this font instead of the one the SVG names (as a
+    browser without it would fall back)."""
+    svg = tmp_path / f"{name}.svg"
+    svg.write_bytes(graph.pipe("svg", backend="dot"))
+    with chromium_page(svg) as visit:
+        page = visit.page
+        if font is not None:
+            page.evaluate("f => { document.querySelectorAll('text').forEach("
+                          "t => t.style.fontFamily = `'${f}'`); return document.fonts.ready; }",
+                          font)
+        size = page.evaluate("() => { const s = document.querySelector('svg');"
+                             " return [s.width.baseVal.value, s.height.baseVal.value]; }")
+        page.set_viewport_size({"width": int(size[0]) + 20, "height": int(size[1]) + 20})
+        page.screenshot(path=str(shots_dir(tmp_path) / f"{name}.png"), full_page=False)
+        found = page.evaluate(_READ)
+    found["size"] = size
+    return found
+
+
+def file_net(stem: str):
+    example = worked.load(EXAMPLES[stem])
+    values = worked.build(example)
+    if example.loss is not None:
+        worked.backward(example, values)
+    return values, _root(example, values), [values[k] for k in example.params]
+
+
+def nn_net(build):
+    doc = build()
+    loss = nn.squared_error(doc.model(doc.inputs), doc.target)
+    loss.backward()
+    return loss
+
+
+def centre(box: dict) -> tuple[float, float]:
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+# --- crossings ----------------------------------------------------------------------------
+
+
+def _cross(p, q, r, s) -> bool:
+    """Segments pq and rs properly intersect (orientation test)."""
+    def orient(a, b, c):
+        return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+    d1, d2 = orient(r, s, p), orient(r, s, q)
+    d3, d4 = orient(p, q, r), orient(p, q, s)
+    return d1 * d2 < 0 and d3 * d4 < 0
+
+
+def crossings(edges: list[dict]) -> int:
+    """Pairs of drawn edges, sharing no end, whose sampled paths intersect."""
+    count = 0
+    for a, b in combinations(edges, 2):
+        ends_a, ends_b = set(a["id"].split("->")), set(b["id"].split("->"))
+        if ends_a & ends_b:
+            continue
+        pa, pb = a["points"], b["points"]
+        if any(_cross(pa[i], pa[i + 1], pb[j], pb[j + 1])
+               for i in range(len(pa) - 1) for j in range(len(pb) - 1)):
+            count += 1
+    return count
+
+
+def drawing_crossings(columns: list[list[str]], edges: list[tuple[str, str]]) -> int:
+    """The crossings of straight edges between columns drawn in the given order:
+    two edges between the same two columns cross when their ends come in opposite orders."""
+    place = {n: (c, k) for c, column in enumerate(columns) for k, n in enumerate(column)}
+    count = 0
+    for (a, b), (c, d) in combinations(edges, 2):
+        if len({a, b, c, d}) < 4 or place[a][0] != place[c][0] or place[b][0] != place[d][0]:
+            continue
+        if (place[a][1] - place[c][1]) * (place[b][1] - place[d][1]) < 0:
+            count += 1
+    return count
+
+
+# --- the neuron view: columns, order, crossings ------------------------------------------
+
+
+@pytest.mark.parametrize("source", ["file", "nn"])
+def test_seed001_neuron_view_reads_like_the_document(chromium_page, tmp_path, source):
+    if source == "file":
+        values, root, params = file_net("seed001_2-2-1_shared_bias")
+        g = draw(root, neurons=True, params=params, edge_labels=True, legend=True)
+        ids = {k: g.node_id(values[v]) for k, v in dict(
+            x1="x1", x2="x2", b1="b1", h1="z_h1", h2="z_h2", out="z_out", loss="loss").items()}
+    else:
+        root = nn_net(nn.shared_bias_2_2_1)
+        g = draw(root, neurons=True, edge_labels=True, legend=True)
+        by = {v.name: v for v in _order(root) if v.name}
+        ids = {k: g.node_id(by[v]) for k, v in dict(
+            x1="x1", x2="x2", b1="layer1.b", h1="layer1.neuron1.z", h2="layer1.neuron2.z",
+            out="layer2.neuron1.z", loss="loss").items()}
+    page = read_svg(chromium_page, tmp_path, g, f"seed001-neurons-{source}")
+    at = {k: centre(page["nodes"][i]) for k, i in ids.items()}
+    # left to right: inputs, layer 1, layer 2, the loss
+    assert max(at["x1"][0], at["x2"][0]) < min(at["h1"][0], at["h2"][0])
+    assert max(at["h1"][0], at["h2"][0]) < at["out"][0] < at["loss"][0]
+    # top to bottom: x1, x2, then the shared bias; h1 above h2 (SVG y grows downwards)
+    assert at["x1"][1] < at["x2"][1] < at["b1"][1] and at["h1"][1] < at["h2"][1]
+    # the crossings of the document's drawing, and no more
+    name = {i: k for k, i in ids.items()}
+    drawn = [e for e in page["edges"] if all(n in name for n in e["id"].split("->"))]
+    pairs = [tuple(name[n] for n in e["id"].split("->")) for e in drawn]
+    assert sorted(pairs) == sorted([("x1", "h1"), ("x1", "h2"), ("x2", "h1"), ("x2", "h2"),
+                                    ("b1", "h1"), ("b1", "h2"), ("h1", "out"), ("h2", "out"),
+                                    ("out", "loss")])
+    expected = drawing_crossings([["x1", "x2", "b1"], ["h1", "h2"], ["out"], ["loss"]], pairs)
+    assert expected == 3  # x1→h2 × x2→h1, b1→h1 × x1→h2, b1→h1 × x2→h2
+    assert crossings(drawn) == expected
+
+
+@pytest.mark.parametrize("view", ["neurons", "operations"])
+def test_a_1_1_1_chain_has_no_crossing(chromium_page, tmp_path, view):
+    values, root, params = file_net("seed002_1-1-1_training")
+    g = draw(root, neurons=view == "neurons", params=params, edge_labels=True, legend=True)
+    page = read_svg(chromium_page, tmp_path, g, f"seed002-{view}")
+    assert page["edges"] and crossings(page["edges"]) == 0
+    xs = [centre(page["nodes"][g.node_id(values[k])])[0] for k in ("x", "z_h", "z_o", "loss")]
+    assert xs == sorted(xs) and len(set(xs)) == 4
+
+
+def test_seed003_3_4_2_columns_in_index_order(chromium_page, tmp_path):
+    values, root, params = file_net("seed003_3-4-2_linear_exercise")
+    g = draw(root, neurons=True, params=params, edge_labels=True, legend=True)
+    page = read_svg(chromium_page, tmp_path, g, "seed003-3-4-2-neurons")
+    columns = [["x0_1", "x0_2", "x0_3"], ["x1_1", "x1_2", "x1_3", "x1_4"], ["x2_1", "x2_2"], ["E"]]
+    boxes = [[centre(page["nodes"][g.node_id(values[k])]) for k in column] for column in columns]
+    for left, right in zip(boxes, boxes[1:]):
+        assert max(x for x, _ in left) < min(x for x, _ in right)
+    for column in boxes:
+        ys = [y for _, y in column]
+        assert ys == sorted(ys) and len(set(ys)) == len(ys)
+    assert page["size"][0] <= 900  # a blog column at 100 %
+
+
+def test_operation_view_columns_for_mlp_2_2_2(chromium_page, tmp_path):
+    # the issue's picture: MLP(2, [2, 2]) had layer 1 lower left, layer 2 upper right, neuron2 first
+    model = nn.MLP(2, [2, 2], seed=3)
+    loss = nn.squared_error(model([0.5, -0.25]), [0.0, 1.0])
+    loss.backward()
+    g = draw(loss, edge_labels=True, legend=True)
+    page = read_svg(chromium_page, tmp_path, g, "mlp-2-2-2-operations")
+    by = {v.name: v for v in _order(loss) if v.name}
+    z = {(l, j): centre(page["nodes"][g.node_id(by[f"layer{l}.neuron{j}.z"])])
+         for l in (1, 2) for j in (1, 2)}
+    inputs = [centre(page["nodes"][g.node_id(v)]) for v in _order(loss)
+              if v.is_leaf and not v.is_constant and v.name is None or v.name in ("x1", "x2")]
+    assert max(x for x, _ in inputs) < min(z[(1, 1)][0], z[(1, 2)][0])
+    assert max(z[(1, 1)][0], z[(1, 2)][0]) < min(z[(2, 1)][0], z[(2, 2)][0])
+    assert z[(1, 1)][1] < z[(1, 2)][1] and z[(2, 1)][1] < z[(2, 2)][1]  # neuron1 on top
+
+
+def _order(root):
+    from autograd import topological_order
+
+    return topological_order(root)
+
+
+# --- fonts: every text inside its box ---------------------------------------------------------
+
+
+CASES = [(stem, view) for stem in ("seed001_2-2-1_shared_bias", "seed003_3-4-2_linear_exercise",
+                                   "seed003_2-3-1_forward")
+         for view in ("neurons", "operations")]
+
+
+@pytest.mark.parametrize("font", [None, "Liberation Sans", "Nimbus Sans"],
+                         ids=["as-named", "liberation", "helvetica-metrics"])
+@pytest.mark.parametrize("stem,view", CASES)
+def test_every_text_fits_its_box(chromium_page, tmp_path, stem, view, font):
+    # the layout measures DejaVu Sans, the widest common sans-serif: a browser drawing
+    # Liberation Sans or Helvetica's widths (Nimbus Sans) instead still fits every box
+    values, root, params = file_net(stem)
+    g = draw(root, neurons=view == "neurons", params=params, edge_labels=True, legend=True,
+             title=stem)
+    page = read_svg(chromium_page, tmp_path, g, f"{stem}-{view}-fonts-{font or 'svg'}", font)
+    assert "DejaVu Sans" in g.pipe("svg", backend="dot").decode()
+    outside = []
+    for t in page["texts"]:
+        box = page["nodes"].get(t["owner"])
+        if box is None:  # a cluster's label: inside its cluster
+            continue
+        if (t["x"] < box["x"] - 0.5 or t["y"] < box["y"] - 0.5
+                or t["x"] + t["width"] > box["x"] + box["width"] + 0.5
+                or t["y"] + t["height"] > box["y"] + box["height"] + 0.5):
+            outside.append((t["text"], t["owner"]))
+    assert not outside
+    boxes = [TextBox(t["text"], t["x"], t["y"], t["width"], t["height"]) for t in page["texts"]]
+    assert not overlapping_texts(boxes, margin=0.5)
+    for cluster in page["clusters"]:  # no node pokes out of a cluster it belongs to: rough check
+        assert cluster["width"] > 0
+
+
+def test_the_nn_networks_texts_fit_in_both_views(chromium_page, tmp_path):
+    for build in (nn.shared_bias_2_2_1, nn.linear_3_4_2_exercise):
+        loss = nn_net(build)
+        for neurons in (True, False):
+            g = draw(loss, neurons=neurons, edge_labels=True, legend=True)
+            page = read_svg(chromium_page, tmp_path, g, f"{build.__name__}-{neurons}")
+            boxes = [TextBox(t["text"], t["x"], t["y"], t["width"], t["height"])
+                     for t in page["texts"]]
+            assert not overlapping_texts(boxes, margin=0.5), build.__name__
+            for t in page["texts"]:
+                box = page["nodes"].get(t["owner"])
+                if box is not None:
+                    assert box["x"] - 0.5 <= t["x"] and t["x"] + t["width"] <= box["x"] + box["width"] + 0.5, t

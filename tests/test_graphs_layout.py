@@ -1,0 +1,387 @@
+"""Layered layout, read back from the system ``dot``'s own layout (``dot -Tjson``).
+
+For each network the expected columns are written out here from the
+documents (inputs, each layer's neurons in index order, the loss) by the
+names the file or ``nn`` gives; the test lays the DOT out and checks that the
+columns come left to right (top to bottom with rankdir TB), that a column's
+neurons come in index order, and that the pictures fit the page.  The
+chain-rule check of ``chainrule draw --wrt``: the labels on the red edges,
+multiplied along each path and summed over the paths, give the document's
+gradient (or a finite difference).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import nn
+import viz.worked as worked
+from autograd import Value
+from viz.cli.figures import _root
+from viz.graphs import draw
+from viz.graphs import style
+from viz.worked.example import bundled_examples
+
+pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="the system dot lays out")
+
+EXAMPLES = {p.stem: p for p in bundled_examples()}
+
+# the documents' networks by the names their files give: inputs, then each layer's net inputs
+FILE_LAYERS = {
+    "seed000_3-2-1_textbook": (["x1", "x2", "x3"], [["z4", "z5"], ["z6"]]),
+    "seed001_2-2-1_shared_bias": (["x1", "x2"], [["z_h1", "z_h2"], ["z_out"]]),
+    "seed002_1-1-1_training": (["x"], [["z_h"], ["z_o"]]),
+    "seed003_2-3-1_forward": (["n1", "n2"], [["z3", "z4", "z5"], ["z6"]]),
+    "seed003_3-4-2_linear_exercise": (["x0_1", "x0_2", "x0_3"],
+                                      [["x1_1", "x1_2", "x1_3", "x1_4"], ["x2_1", "x2_2"]]),
+}
+
+NET_OUT = """
+title = "2-2-1 with net/out names"
+[inputs]
+i1 = 0.05
+i2 = 0.10
+target = 0.01
+[params]
+w1 = 0.15
+w2 = 0.20
+w3 = 0.25
+w4 = 0.30
+w5 = 0.40
+w6 = 0.45
+b1 = 0.35
+b2 = 0.60
+[nodes]
+net_h1 = "w1*i1 + w2*i2 + b1"
+out_h1 = "sigmoid(net_h1)"
+net_h2 = "w3*i1 + w4*i2 + b1"
+out_h2 = "sigmoid(net_h2)"
+net_o1 = "w5*out_h1 + w6*out_h2 + b2"
+out_o1 = "sigmoid(net_o1)"
+loss = "0.5*(target - out_o1)**2"
+[train]
+loss = "loss"
+lr = 0.5
+steps = 1
+"""
+
+
+def file_values(path: Path) -> tuple[dict[str, Value], Value, list[Value]]:
+    example = worked.load(path)
+    values = worked.build(example)
+    if example.loss is not None:
+        worked.backward(example, values)
+    return values, _root(example, values), [values[k] for k in example.params]
+
+
+def layout(source: str) -> dict:
+    """``dot -Tjson``: {'bb': (w, h) in points, 'nodes': {id: (x, y, w, h)} in points, y up}."""
+    out = subprocess.run(["dot", "-Tjson"], input=source, capture_output=True, text=True,
+                         check=True, timeout=120).stdout
+    data = json.loads(out)
+    nodes = {}
+    for obj in data.get("objects", []):
+        if "pos" in obj and "width" in obj:
+            x, y = (float(t) for t in obj["pos"].split(","))
+            nodes[obj["name"]] = (x, y, float(obj["width"]) * 72, float(obj["height"]) * 72)
+    bb = [float(t) for t in data["bb"].split(",")]
+    return {"bb": (bb[2] - bb[0], bb[3] - bb[1]), "nodes": nodes}
+
+
+def px(points: float) -> float:
+    return points * 96 / 72  # CSS pixels at 100 %
+
+
+def networks():
+    """(label, root, params, inputs [Value], layers [[z Value]]) of every network checked."""
+    found = []
+    for stem, (ins, layers) in FILE_LAYERS.items():
+        values, root, params = file_values(EXAMPLES[stem])
+        found.append((stem, root, params, [values[k] for k in ins],
+                      [[values[k] for k in layer] for layer in layers]))
+    for label, sizes in (("MLP(2, [2, 2])", [2, 2]), ("MLP(3, [4, 2])", [4, 2])):
+        nin = 2 if sizes == [2, 2] else 3
+        model = nn.MLP(nin, sizes, seed=3)
+        xs = [Value(0.1 * (k + 1), f"x{k + 1}") for k in range(nin)]
+        loss = nn.squared_error(model(xs), [0.5] * sizes[-1])
+        loss.backward()
+        by_name = {v.name: v for v in _order(loss)}
+        layers = [[by_name[f"layer{l}.neuron{j}.z"] for j in range(1, n + 1)]
+                  for l, n in enumerate(sizes, start=1)]
+        found.append((label, loss, None, xs, layers))
+    return found
+
+
+def _order(root: Value) -> list[Value]:
+    from autograd import topological_order
+
+    return topological_order(root)
+
+
+NETWORKS = networks()
+IDS = [n[0] for n in NETWORKS]
+
+
+def write_net_out(tmp_path: Path) -> Path:
+    path = tmp_path / "netout.toml"
+    path.write_text(NET_OUT, encoding="utf-8")
+    return path
+
+
+# --- the neuron view ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+@pytest.mark.parametrize("net", NETWORKS, ids=IDS)
+def test_neuron_view_columns_and_order(net, rankdir):
+    label, root, params, inputs, layers = net
+    g = draw(root, neurons=True, params=params, edge_labels=True, legend=True, rankdir=rankdir)
+    at = layout(g.source)["nodes"]
+    loss = at[g.node_id(root)]
+    columns = [[at[g.node_id(v)] for v in inputs]] + [[at[g.node_id(z)] for z in layer]
+                                                      for layer in layers]
+    # across: x grows (LR) or y falls (TB, y up) from column to column, the loss last
+    across = (lambda n: n[0]) if rankdir == "LR" else (lambda n: -n[1])
+    along = (lambda n: -n[1]) if rankdir == "LR" else (lambda n: n[0])  # top->bottom, left->right
+    spans = [(min(map(across, c)), max(map(across, c))) for c in columns]
+    if not any(root is z or z in root.parents for layer in layers for z in layer):
+        spans.append((across(loss),) * 2)  # a loss after the network (seed 003's 2-3-1 has none)
+    for (lo1, hi1), (lo2, hi2) in zip(spans, spans[1:]):
+        assert hi1 < lo2, (label, spans)
+    for column in columns:  # x1 above x2, neuron1 above neuron2, …
+        keys = [along(n) for n in column]
+        assert keys == sorted(keys) and len(set(keys)) == len(keys), (label, keys)
+
+
+@pytest.mark.parametrize("stem", sorted(FILE_LAYERS))
+def test_neuron_view_of_each_example_fits_a_900px_column(stem):
+    values, root, params = file_values(EXAMPLES[stem])
+    g = draw(root, neurons=True, params=params, edge_labels=True, legend=True)
+    width, _ = layout(g.source)["bb"]
+    assert px(width) <= 900, (stem, px(width))
+
+
+def test_operation_view_of_seed001_shrank():
+    # before this layout: 3231 px wide (Helvetica widths, every * and + node, constants)
+    values, root, params = file_values(EXAMPLES["seed001_2-2-1_shared_bias"])
+    g = draw(root, params=params, edge_labels=True, legend=True)
+    width, _ = layout(g.source)["bb"]
+    assert px(width) <= 2000, px(width)
+
+
+@pytest.mark.xfail(strict=True, reason="the operation view of seed 001 is 1,824 px wide: the "
+                                       "issue's 1,400 px target is not reached yet")
+def test_operation_view_of_seed001_fits_1400px():
+    values, root, params = file_values(EXAMPLES["seed001_2-2-1_shared_bias"])
+    g = draw(root, params=params, edge_labels=True, legend=True)
+    assert px(layout(g.source)["bb"][0]) <= 1400
+
+
+def test_seed003_3_4_2_is_no_longer_a_tower():
+    # before: 1508 × 3508 px (nn's MLP(3, [4, 2]) operation view), neurons 1, 4, 2, 3
+    doc = nn.linear_3_4_2_exercise()
+    loss = nn.squared_error(doc.model(doc.inputs), doc.target)
+    loss.backward()
+    width, height = layout(draw(loss, neurons=True, edge_labels=True, legend=True).source)["bb"]
+    assert px(width) <= 900 and px(height) <= 900, (px(width), px(height))
+
+
+def test_net_out_names_are_layered_too(tmp_path):
+    values, root, params = file_values(write_net_out(tmp_path))
+    g = draw(root, neurons=True, params=params, edge_labels=True)
+    assert g.neurons == 3
+    at = layout(g.source)["nodes"]
+    x = {k: at[g.node_id(values[k])][0] for k in ("i1", "net_h1", "net_h2", "net_o1", "loss")}
+    assert x["i1"] < x["net_h1"] == x["net_h2"] < x["net_o1"] < x["loss"]
+    assert at[g.node_id(values["net_h1"])][1] > at[g.node_id(values["net_h2"])][1]  # h1 on top
+    assert ">h1<" in g.source and ">h2<" in g.source and ">o1<" in g.source  # net_h1/out_h1: h1
+
+
+# --- the operation view ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("net", NETWORKS, ids=IDS)
+def test_operation_view_keeps_each_layer_in_its_column_band(net):
+    label, root, params, inputs, layers = net
+    g = draw(root, params=params, edge_labels=True)
+    at = layout(g.source)["nodes"]
+    order = _order(root)
+
+    def band(zs: list[Value]) -> tuple[float, float]:
+        # a neuron's drawn nodes: its net input z, the operation making it, its weights
+        ids = set()
+        for z in zs:
+            ids |= {g.node_id(z), g.op_id(z)}
+            ids |= {g.node_id(w) for w in _weights(z, order, params)}
+        xs = [at[i][0] - at[i][2] / 2 for i in ids] + [at[i][0] + at[i][2] / 2 for i in ids]
+        return min(xs), max(xs)
+
+    spans = [(min(at[g.node_id(v)][0] for v in inputs), max(at[g.node_id(v)][0] for v in inputs))]
+    spans += [band(layer) for layer in layers]
+    for (lo1, hi1), (lo2, hi2) in zip(spans, spans[1:]):
+        assert hi1 < lo2, (label, spans)
+    for layer in layers:  # neuron1's z above neuron2's
+        ys = [at[g.node_id(z)][1] for z in layer]
+        assert ys == sorted(ys, reverse=True), (label, ys)
+
+
+def _weights(z: Value, order: list[Value], params) -> list[Value]:
+    """The weights of z = Σ w·x + b, read off the graph: linear(w1, x1, …, b), or the
+    parameters among the operands of its unnamed * nodes."""
+    if z.op == "linear":
+        return list(z.parents[0:-1:2])
+    chosen = set(params or ())
+    found, stack = [], [z]
+    while stack:
+        v = stack.pop()
+        if v.op == "+" and (v is z or v.name is None):
+            stack += list(v.parents)
+        elif v.op == "*" and v.name is None:
+            found += [p for p in v.parents if p in chosen]
+    return found
+
+
+def test_compact_view_merges_the_net_input_and_folds_numbers():
+    values, root, params = file_values(EXAMPLES["seed001_2-2-1_shared_bias"])
+    g = draw(root, params=params, edge_labels=True, digits=10)
+    labels = dict(re.findall(r"^\t+(o\d+) \[label=\"([^\"]*)\"", g.source, re.M))
+    z = values["z_h1"]
+    assert labels[g.op_id(z)] == style.op_symbol("linear")  # Σ w·x + b, one step
+    # its edges: w1 carries x1 = 0.05 (∂z/∂w1), x1 carries w1 = 0.15, b1 carries 1
+    into = {m.group(1): m.group(2) for m in re.finditer(
+        rf"^\t+(n\d+) -> {g.op_id(z)} \[.*?label=\"?([^\" \]]+)", g.source, re.M)}
+    assert into[g.node_id(values["w1"])] == "0.05" and into[g.node_id(values["x1"])] == "0.15"
+    assert into[g.node_id(values["b1"])] == "1"
+    # y_hat = a_out: one record; the loss chain is one operation showing its formula
+    assert g.node_id(values["y_hat"]) == g.node_id(values["a_out"])
+    assert "a_out = y_hat" in g.source
+    assert labels[g.op_id(values["loss"])] == "½(y_true − y_hat)²"
+    assert 'label=0.5 ' not in g.source  # no constant boxes
+
+
+# --- the command line -------------------------------------------------------------------
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    root = Path(__file__).resolve().parent.parent
+    return subprocess.run([sys.executable, "-m", "viz", *args], capture_output=True, text=True,
+                          cwd=cwd, env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
+                          timeout=120)
+
+
+def test_draw_takes_the_readme_options(tmp_path):
+    out = run_cli("draw", "seed003_3-4-2", "--neurons", "--edge-labels", "--legend",
+                  "--title", "Exercise 1", "--rankdir", "TB", "-o", "net.dot", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    source = (tmp_path / "net.dot").read_text(encoding="utf-8")
+    assert "rankdir=TB" in source and "<b>Exercise 1</b>" in source and "legend [" in source
+    assert "W1_1_1 = 2" in source and "W2_2_4 = 2" in source  # the file's weight names
+    assert "6 neurons" in out.stdout
+    for bad in (["--rankdir", "XY"], ["--digits", "0"]):
+        wrong = run_cli("draw", "seed001", *bad, "-o", "x.svg", cwd=tmp_path)
+        assert wrong.returncode == 2 and "Traceback" not in wrong.stderr
+        assert len(wrong.stderr.strip().splitlines()) == 1
+
+
+def red_paths(source: str, start: str, end: str) -> list[list[float]]:
+    """The labels along every red path from node ``start`` to node ``end`` of a DOT text."""
+    red: dict[str, list[tuple[str, float | None]]] = {}
+    for m in re.finditer(r"^\t+(\w+) -> (\w+) \[(.*)\]$", source, re.M):
+        attrs = m.group(3)
+        if style.HIGHLIGHT not in attrs:
+            continue
+        label = re.search(r"label=\"?([-0-9.e]+)", attrs)
+        red.setdefault(m.group(1), []).append((m.group(2), float(label.group(1)) if label else None))
+    paths: list[list[float]] = []
+
+    def walk(node: str, factors: list[float]) -> None:
+        if node == end:
+            paths.append(factors)
+        for target, factor in red.get(node, []):
+            walk(target, factors + ([factor] if factor is not None else []))
+
+    walk(start, [])
+    return paths
+
+
+def test_wrt_labels_multiply_to_the_documents_gradient(tmp_path):
+    # seed 001: ∂L/∂b1 = 0.0284 over two paths, b1 -> h1 and b1 -> h2 ("0.0134 + 0.0150")
+    out = run_cli("draw", "seed001", "--wrt", "b1", "--digits", "10", "-o", "b1.dot", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    source = (tmp_path / "b1.dot").read_text(encoding="utf-8")
+    values, root, params = file_values(EXAMPLES["seed001_2-2-1_shared_bias"])
+    g = draw(root, params=params)  # the same ids: the same topological order
+    paths = red_paths(source, g.node_id(values["b1"]), g.node_id(root))
+    assert len(paths) == 2
+    shares = sorted(math.prod(p) for p in paths)
+    assert shares[0] == pytest.approx(0.0134, rel=5e-3) and shares[1] == pytest.approx(0.0150, rel=5e-3)
+    assert sum(shares) == pytest.approx(0.0284, rel=5e-3)
+
+
+def test_wrt_labels_multiply_to_a_finite_difference(tmp_path):
+    # seed 002's 1-1-1 chain: one path from w1 up to the loss
+    out = run_cli("draw", "seed002", "--wrt", "w1", "--digits", "12", "-o", "w1.dot", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    source = (tmp_path / "w1.dot").read_text(encoding="utf-8")
+    path = EXAMPLES["seed002_1-1-1_training"]
+    values, root, params = file_values(path)
+    g = draw(root, params=params)
+    (factors,) = red_paths(source, g.node_id(values["w1"]), g.node_id(root))
+    example = worked.load(path)
+    h = 1e-6
+
+    def loss_at(w1: float) -> float:
+        return worked.build(example, {**example.params, "w1": w1})[example.loss].data
+
+    w1 = example.params["w1"]
+    slope = (loss_at(w1 + h) - loss_at(w1 - h)) / (2 * h)
+    assert math.prod(factors) == pytest.approx(slope, rel=1e-6)
+
+
+# --- determinism ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("neurons", [True, False], ids=["neurons", "operations"])
+def test_a_files_dot_is_byte_identical_across_processes(neurons):
+    script = (
+        "import sys; import viz.worked as w; from viz.cli.figures import _root;"
+        "from viz.graphs import draw;"
+        f"e = w.load({str(EXAMPLES['seed001_2-2-1_shared_bias'])!r}); v = w.build(e);"
+        "w.backward(e, v);"
+        f"sys.stdout.write(draw(_root(e, v), params=[v[k] for k in e.params], neurons={neurons},"
+        " edge_labels=True, legend=True, highlight='b1').source)"
+    )
+    root = str(Path(__file__).resolve().parent.parent)
+    outs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                           check=True, encoding="utf-8",
+                           env={"PYTHONPATH": root, "PYTHONHASHSEED": seed}).stdout
+            for seed in ("1", "2", "3")}
+    assert len(outs) == 1 and "digraph" in outs.pop()
+
+
+def test_names_must_map_labels_to_names():
+    values, root, params = file_net_values()
+    with pytest.raises(ValueError, match="names must map labels to value names"):
+        draw(root, neurons=True, names={"w13": 5})
+
+
+def file_net_values():
+    return file_values(EXAMPLES["seed001_2-2-1_shared_bias"])
+
+
+def test_draw_neurons_of_a_file_without_neurons_is_one_clear_line(tmp_path):
+    (tmp_path / "plain.toml").write_text('[inputs]\nx = 1\n[params]\nw = 2\n[nodes]\nloss = "x*w*w"\n',
+                                         encoding="utf-8")
+    out = run_cli("draw", "plain.toml", "--neurons", "-o", "p.svg", cwd=tmp_path)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    (line,) = out.stderr.strip().splitlines()
+    assert "--neurons: no neuron found" in line and "without --neurons" in line
+    assert not (tmp_path / "p.svg").exists()

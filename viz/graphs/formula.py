@@ -1,0 +1,94 @@
+"""The loss record's formula: the operations after the network, written as one line.
+
+``loss_formula`` writes the part of a graph between the network's outputs and
+the root as infix text, the way the documents print it: ``½(y − ŷ)²``.  A
+network output is ŷ (ŷ1, ŷ2, … for several); what it is compared with in a
+subtraction (an input leaf or a plain number) is its target y (y1, y2, …).
+Large loss parts (more than ``MAX_OPS`` operations) get no formula.
+"""
+
+from __future__ import annotations
+
+from autograd import Value
+from autograd import OPS
+
+from . import style
+
+MAX_OPS = 24
+_PREC = {"+": 1, "sum": 1, "-": 1, "*": 2, "/": 2, "neg": 3, "**": 4}
+_SUPERSCRIPT = {2: "²", 3: "³"}
+
+
+class _TooBig(Exception):
+    pass
+
+
+def loss_formula(
+    root: Value, inside: set[Value], predictions: dict[Value, str], digits: int,
+    name_targets: bool = True,
+) -> tuple[str, list[tuple[str, Value]]] | None:
+    """(formula, [(target symbol, target value)]) for ``root``, or None when too big.
+
+    ``inside`` holds the values of the loss part; ``predictions`` maps each
+    network output to its symbol (ŷ, ŷ1, …); ``name_targets=False`` keeps a
+    target that is a plain number as its number (the operation view shows no
+    record for it).
+    """
+    targets: dict[Value, str] = {}
+    count = [0]
+
+    def name(v: Value) -> str:
+        if v in predictions:
+            return predictions[v]
+        if v in targets:
+            return targets[v]
+        if v.is_constant:
+            return "½" if v.data == 0.5 else style.fmt(v.data, digits)
+        return v.name or style.fmt(v.data, digits)
+
+    def write(v: Value) -> tuple[str, int]:
+        if v not in inside or not v.parents:
+            return name(v), 9
+        count[0] += 1
+        if count[0] > MAX_OPS:
+            raise _TooBig
+        op, ps = v.op, v.parents
+        if op == "-" and len(ps) == 2:  # y − ŷ: the other side of a prediction is its target
+            for here, there in ((ps[0], ps[1]), (ps[1], ps[0])):
+                if there in predictions and (here.is_leaf or here.is_constant) \
+                        and here not in predictions and (name_targets or not here.is_constant):
+                    targets.setdefault(here, predictions[there].replace("ŷ", "y"))
+        if op == "sum" and len(ps) == 1:
+            return write(ps[0])
+        if op in ("+", "sum"):
+            return " + ".join(_wrap(write(p), 1) for p in ps), 1
+        if op == "-":
+            return f"{_wrap(write(ps[0]), 1)} − {_wrap(write(ps[1]), 2)}", 1
+        if op == "*":
+            left, right = write(ps[0]), write(ps[1])
+            if ps[0].is_constant and ps[0].data == 0.5:  # ½(…): juxtaposed, as printed
+                return "½" + (right[0] if right[1] >= 4 else f"({right[0]})"), 2
+            return f"{_wrap(left, 2)}·{_wrap(right, 2)}", 2
+        if op == "/":
+            return f"{_wrap(write(ps[0]), 2)}/{_wrap(write(ps[1]), 3)}", 2
+        if op == "neg":
+            return f"−{_wrap(write(ps[0]), 3)}", 3
+        if op == "**" and ps[1].is_constant:
+            base = _wrap(write(ps[0]), 5)
+            power = ps[1].data
+            sup = _SUPERSCRIPT.get(int(power)) if power == int(power) else None
+            return (base + sup if sup else f"{base}^{style.fmt(power, digits)}"), 4
+        display = OPS[op].display if op in OPS else None
+        function = display.function if display is not None and display.function else op
+        return f"{function}({', '.join(write(p)[0] for p in ps)})", 9
+
+    try:
+        text, _ = write(root)
+    except _TooBig:
+        return None
+    return text, sorted(((s, v) for v, s in targets.items()), key=lambda t: t[0])
+
+
+def _wrap(written: tuple[str, int], at_least: int) -> str:
+    text, prec = written
+    return text if prec >= at_least else f"({text})"
