@@ -21,7 +21,7 @@ from typing import Sequence
 from ..handcheck import verdicts as checker
 from ..numbers import fmt
 from ..report import Cell, Column, Note, Paragraph, Report, Table
-from ..report.mathtext import formula, math_name, partial, raw
+from ..report.mathtext import Math, formula, math_name, partial, raw
 
 WIDTH = 80
 DASH = "\u2014"
@@ -109,20 +109,26 @@ def summary_line(verdicts: Sequence[checker.Verdict], width: int = WIDTH) -> str
 
 
 def expression_formula(text: str) -> str:
-    """An arithmetic line as the derivations write it: · for *, ^ for **, − for -."""
+    """An arithmetic line as the derivations write it: · for *, ^ for **, − for -
+    (a binary minus with a space each side, as the documents print it)."""
     t = re.sub(r"\s*\*\*\s*", "^", " ".join(text.split()))
-    t = re.sub(r"\s*\*\s*", " · ", t)
+    t = re.sub(r"\s*\*\s*", "·", t)
     return t.replace("-", "−")
+
+
+def arithmetic_math(text: str) -> Math:
+    """An arithmetic line: as the file writes it in text (the check stays ASCII), as the
+    derivations write it in LaTeX (·, ^, −)."""
+    shown = re.sub(r"\s*([*/])\s*", r"\1", " ".join(text.split()))  # 0.0134*0.10
+    return Math(shown, formula(expression_formula(text)).latex)
 
 
 def _quantity(v: checker.Verdict) -> Cell:
     if v.kind == "local":
-        out, _, inn = v.name.partition("/")
-        return Cell(v.quantity, math=raw("local ", "\\text{local }")
-                    + partial(math_name(out), math_name(inn)))
+        out, _, inn = v.name.partition("/")  # ∂OUT/∂IN: a local derivative, one edge
+        return Cell(v.quantity, math=partial(math_name(out), math_name(inn)))
     if v.kind == "arithmetic":
-        shown = expression_formula(v.name)
-        return Cell(shown, math=formula(shown))
+        return Cell(v.name, math=arithmetic_math(v.name))
     name = math_name(v.name)
     if v.kind == "epoch":
         return Cell(v.quantity, math=raw(f"epoch {v.epoch} ", f"\\text{{epoch {v.epoch} }}") + name)
@@ -149,46 +155,51 @@ def check_table(verdicts: Sequence[checker.Verdict], rounding: Rounding = HAND) 
             Cell(format_relative(v), v.relative),
         ]
         if hints:
-            row.append(Cell(v.hint or ""))
+            row.append(Cell(HINT_LABELS.get(v.hint or "", "")))
         row.append(Cell("WRONG" if v.verdict == checker.WRONG else v.verdict))
         rows.append(row)
     return Table(cols, rows, marks=True)
 
 
+#: The hint column's words ("rounded" for "rounded operands", to fit 80 columns).
+HINT_LABELS = {checker.SIGN: "sign", checker.ARITHMETIC: "arithmetic", checker.ROUNDED: "rounded"}
 HINT_MEANINGS = {
     checker.SIGN: "sign: the hand number is wrong, but its negative is right (a δ sign slip)",
     checker.ARITHMETIC: "arithmetic: the printed result does not follow from the printed "
                         "operands (the document's own arithmetic slipped)",
-    checker.ROUNDED: "rounded operands: the engine's values of the operands explain the "
-                     "difference (the document computed right from other numbers)",
+    checker.ROUNDED: "rounded (rounded operands): the engine's values of the operands explain "
+                     "the difference (the document computed right from other numbers)",
 }
 
 
-def hint_notes(verdicts: Sequence[checker.Verdict]) -> list[Note]:
-    """What the hints in the tables mean: one note for each hint present."""
-    return [Note([HINT_MEANINGS[h]], kind="hint") for h in checker.HINTS
-            if any(v.hint == h for v in verdicts)]
+def hint_notes(verdicts: Sequence[checker.Verdict], rounding: Rounding = HAND) -> list[Note]:
+    """What the hints in the tables mean: one note for each hint present, and one for
+    each arithmetic line that the engine's operands explain, with the result they give."""
+    notes = [Note([HINT_MEANINGS[h]], kind="hint") for h in checker.HINTS
+             if any(v.hint == h for v in verdicts)]
+    for v in verdicts:
+        if v.kind == "arithmetic" and v.engine_operands is not None:
+            notes.append(Note([arithmetic_math(v.name), f" = {v.hand.text} follows from the engine's "
+                               f"operands ({rounding.show(v.engine_operands, v.hand.text)}), "
+                               f"not from the printed ones "
+                               f"({rounding.show(v.engine, v.hand.text)})"], kind="hint"))
+    return notes
 
 
 def arithmetic_table(lines: Sequence[checker.Verdict], rounding: Rounding = HAND) -> Table:
     """The document's own arithmetic: each line's printed result, the exact result
-    of its printed operands, the result from the engine's operands (where they
-    explain it), the hint, the verdict, and the line itself (last: it is the
-    long column, never cut short)."""
+    of its printed operands, the hint, the verdict, and the line itself (last: it
+    is the long column, never cut short).  The result from the engine's operands
+    is in ``hint_notes``."""
     hints = any(v.hint for v in lines)
-    operands = any(v.engine_operands is not None for v in lines)
     cols = [Column("printed", "number"), Column("result", "number")]
-    cols += [Column("engine operands", "number")] if operands else []
     cols += [Column("hint", "text")] if hints else []
     cols += [Column("verdict", "verdict"), Column("arithmetic", "name")]
     rows = []
     for v in lines:
         row = [Cell(v.hand.text, v.hand.value), Cell(format_engine(v, rounding), v.engine)]
-        if operands:
-            e = v.engine_operands
-            row.append(Cell("" if e is None else rounding.show(e, v.hand.text), e))
         if hints:
-            row.append(Cell(v.hint or ""))
+            row.append(Cell(HINT_LABELS.get(v.hint or "", "")))
         row += [Cell("WRONG" if v.verdict == checker.WRONG else v.verdict), _quantity(v)]
         rows.append(row)
     return Table(cols, rows, marks=True)
@@ -219,7 +230,7 @@ def check_blocks(verdicts: Sequence[checker.Verdict], width: int = WIDTH,
     if lines:
         blocks += [Paragraph(["The document's own arithmetic (operands and results as "
                               "printed):"]), arithmetic_table(lines, rounding)]
-    return blocks + [summary_note(verdicts, width), *hint_notes(verdicts)]
+    return blocks + [summary_note(verdicts, width), *hint_notes(verdicts, rounding)]
 
 
 def check_report(title: str, note: str | None, verdicts: Sequence[checker.Verdict],
