@@ -21,7 +21,7 @@ from typing import Sequence
 from ..handcheck import verdicts as checker
 from ..numbers import fmt
 from ..report import Cell, Column, Note, Paragraph, Report, Table
-from ..report.mathtext import Math, formula, math_name, partial, raw
+from ..report.mathtext import Math, formula, math_name, raw
 
 WIDTH = 80
 DASH = "\u2014"
@@ -126,7 +126,9 @@ def arithmetic_math(text: str) -> Math:
 def _quantity(v: checker.Verdict) -> Cell:
     if v.kind == "local":
         out, _, inn = v.name.partition("/")  # ∂OUT/∂IN: a local derivative, one edge
-        return Cell(v.quantity, math=partial(math_name(out), math_name(inn)))
+        top, bottom = math_name(out), math_name(inn)  # slashed, to read in a table row
+        return Cell(v.quantity, math=Math(f"∂{top.text}/∂{bottom.text}",
+                                          f"\\partial {top.latex}/\\partial {bottom.latex}"))
     if v.kind == "arithmetic":
         return Cell(v.name, math=arithmetic_math(v.name))
     name = math_name(v.name)
