@@ -9,6 +9,30 @@ and reports the first problem as one ``WorkedExampleError`` line,
 named ``Value`` nodes; ``backward``, ``step`` and ``train`` give gradients,
 one SGD update (p - lr·dloss/dp) and a training run.
 
+The sections a file may have besides those:
+
+* ``[expect.values]``, ``[expect.grads]`` (dloss/dname), ``[expect.deltas]``
+  (the file's δ: ``[check] delta = "-dloss/dz"``, the default, δ = Err =
+  −dloss/dz as textbooks write it; or ``"+dloss/dz"``, δ = dloss/dz as most
+  blog posts do; ``Example.delta_sign`` holds that string);
+* ``[expect.local]``: ``"OUT/IN" = number``, the local derivative ∂OUT/∂IN
+  along one edge of the graph: OUT's expression uses IN, after aliases (a
+  node that only renames another, ``y_hat = "a_out"``) collapse; any other
+  pair is a one-line error naming both nodes (``viz.worked.local``);
+* ``[expect.steps]``: ``param = number``, new − old in the first update;
+* ``[expect.updated]``: a parameter after the first update;
+* ``[expect.arithmetic]``: ``"numbers-only expression" = printed result``,
+  the document's own arithmetic lines in the expression language (the same
+  line printed with two results is spelled twice, e.g. with other spacing:
+  TOML keys are unique);
+* ``[[expect.epochs]]``: ``epoch = N`` (0 to ``steps``; ``steps`` is the values
+  after the last update) and the values of the forward pass that starts it;
+* ``[train] convention``: ``"gradient"`` (w ← w − η ∂L/∂w, the default) or
+  ``"delta"`` (Δw = η δ a, w ← w + Δw: the update table shows δ·a and Δ);
+* ``[train] log = { name = "Label", ... }``: the columns of ``train``'s log, in
+  that order, under the document's own names (``{ loss = "Loss", a_o =
+  "Prediction" }``), at the decimals of the file's epoch hand values.
+
 The hand numbers keep their literal text ("0.35890", not 0.3589) so the
 checker can count the digits the document shows: ``literals`` has
 tomllib hand over each float's text, whatever the spelling, and caps what a
