@@ -146,3 +146,20 @@ def test_the_command_says_it_in_one_line_and_exits_2(tmp_path, capsys):
     out, err = capsys.readouterr()
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and "'z' -> 'y' is not an edge" in err and "Traceback" not in err
+
+
+def test_many_edges_of_one_wide_node_walk_it_once(monkeypatch):
+    # 1000 terms in one node and an expectation for each edge: one walk, not 1000
+    import viz.worked.local as local
+    walks = []
+    real = local.local_derivatives
+    monkeypatch.setattr(local, "local_derivatives", lambda out: walks.append(out) or real(out))
+    n = 1000
+    leaves = "".join(f"w{k} = {k % 7 - 3}\n" for k in range(n))
+    body = " + ".join(f"w{k}*w{k}" for k in range(n))
+    keys = "".join(f'"s/w{k}" = {2 * (k % 7 - 3)}\n' for k in range(n))
+    ex = loads(f'[params]\n{leaves}[nodes]\ns = "{body}"\n[expect.local]\n{keys}', "wide.toml")
+    assert len(walks) == 1  # the load's check of the edges
+    got = [v for v in check(ex) if v.kind == "local"]
+    assert len(walks) == 2  # and the check's values
+    assert len(got) == n and all(v.verdict == "exact" for v in got)  # ∂(w²)/∂w = 2w

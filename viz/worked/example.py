@@ -520,8 +520,9 @@ def loads(text: str, path: str = "<string>") -> Example:
         log_columns=log_columns,
     )
     values = build(example)  # a first forward pass: non-finite results and domain errors surface here
+    walked: dict = {}  # each OUT's expression walked once
     for key, (out, inn) in local_edges.items():
-        if local_derivative(values[out], values[inn]) is None:
+        if local_derivative(values[out], values[inn], walked) is None:
             raise ld.fail(f"expect.local.{_shown_key(key)}",
                           f"'{inn}' -> '{out}' is not an edge of the graph: {_edge_reason(example, out, inn)}")
     return example

@@ -70,12 +70,20 @@ def local_derivatives(out: Value) -> dict[int, float]:
     return ends
 
 
-def local_derivative(out: Value, inn: Value) -> float | None:
+def local_derivative(out: Value, inn: Value, cache: dict | None = None) -> float | None:
     """∂OUT/∂IN along the edge IN → OUT, or None when OUT's expression does not use IN
-    (after aliases collapse).  ``inn`` may itself be an alias: the edge ends there."""
-    if collapse(out) is collapse(inn):
+    (after aliases collapse).  ``inn`` may itself be an alias: the edge ends there.
+    ``cache`` (a dict the caller keeps) walks each OUT's expression once, however many
+    edges of it are asked for: the work is bounded by the graph's size."""
+    top = collapse(out)
+    if top is collapse(inn):
         return None  # the same node under two names: no edge
-    ends = local_derivatives(out)
+    if cache is None:
+        ends = local_derivatives(out)
+    else:
+        ends = cache.get(id(top))
+        if ends is None:
+            ends = cache[id(top)] = local_derivatives(out)
     if id(inn) in ends:
         return ends[id(inn)]
     return None
