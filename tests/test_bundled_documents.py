@@ -8,9 +8,15 @@ import math
 from pathlib import Path
 
 import pytest
+from support import (
+    json_validate,
+    katex_assert_renders,
+    markdown_tables,
+    pdf_text,
+    pdflatex_compile,
+    screenshot,
+)
 
-from support import katex_assert_renders, markdown_tables, pdf_text, pdflatex_compile
-from support import json_validate, screenshot
 from viz.cli import main
 from viz.handcheck.verdicts import check, summary
 from viz.report.json_writer import SCHEMA

@@ -8,8 +8,8 @@ import json
 import math
 
 import pytest
-
 from support import markdown_tables
+
 from viz.cli import main
 from viz.handcheck.verdicts import check
 from viz.worked import WorkedExampleError, bundled_examples, load, loads

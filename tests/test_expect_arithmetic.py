@@ -15,8 +15,7 @@ from fractions import Fraction
 import pytest
 
 from viz.handcheck.verdicts import check
-from viz.worked import WorkedExampleError, bundled_examples, loads
-from viz.worked import load
+from viz.worked import WorkedExampleError, bundled_examples, load, loads
 
 
 def sig(z):

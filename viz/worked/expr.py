@@ -20,6 +20,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any, Iterator, Union
 
 import autograd
@@ -456,14 +457,12 @@ def is_numeric(node: Node) -> bool:
     return not name_nodes(node)
 
 
-def exact_value(node: Node) -> "Fraction | None":
+def exact_value(node: Node) -> Fraction | None:
     """The exact rational value of a numbers-only expression, when its operations
     allow one: + - * / and integer powers of the literals as written (``0.1`` is
     1/10, not the float).  None when a function or a non-integer power is used,
     a power's exponent is past ``MAX_EXACT_POWER``, a result grows past
     ``MAX_EXACT_BITS``, or it divides by zero (the float evaluation says why)."""
-    from fractions import Fraction
-
     from .literals import decimals
 
     stack: list[Fraction] = []
