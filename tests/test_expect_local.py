@@ -163,3 +163,90 @@ def test_many_edges_of_one_wide_node_walk_it_once(monkeypatch):
     got = [v for v in check(ex) if v.kind == "local"]
     assert len(walks) == 2  # and the check's values
     assert len(got) == n and all(v.verdict == "exact" for v in got)  # ∂(w²)/∂w = 2w
+
+
+# --- a published 2-2-2 network, named net/out: Matt Mazur, "A Step by Step Backpropagation
+# Example" (2015); its printed numbers, nine decimals --------------------------------------
+
+MAZUR = """\
+title = "Mazur's 2-2-2 network"
+[inputs]
+i1 = 0.05
+i2 = 0.10
+t1 = 0.01
+t2 = 0.99
+[params]
+w1 = 0.15
+w2 = 0.20
+w3 = 0.25
+w4 = 0.30
+w5 = 0.40
+w6 = 0.45
+w7 = 0.50
+w8 = 0.55
+b1 = 0.35
+b2 = 0.60
+[nodes]
+net_h1 = "w1*i1 + w2*i2 + b1*1"
+out_h1 = "sigmoid(net_h1)"
+net_h2 = "w3*i1 + w4*i2 + b1*1"
+out_h2 = "sigmoid(net_h2)"
+net_o1 = "w5*out_h1 + w6*out_h2 + b2*1"
+out_o1 = "sigmoid(net_o1)"
+net_o2 = "w7*out_h1 + w8*out_h2 + b2*1"
+out_o2 = "sigmoid(net_o2)"
+E_total = "0.5*(t1 - out_o1)**2 + 0.5*(t2 - out_o2)**2"
+[train]
+loss = "E_total"
+lr = 0.5
+[expect.values]
+out_o1 = 0.75136507
+out_o2 = 0.772928465
+E_total = 0.298371109
+[expect.local]
+"E_total/out_o1" = 0.74136507
+"out_o1/net_o1" = 0.186815602
+"net_o1/w5" = 0.593269992
+"out_h1/net_h1" = 0.241300709
+"net_h1/w1" = 0.05
+[expect.grads]
+w5 = 0.082167041
+out_h1 = 0.036350306
+w1 = 0.000438568
+[expect.steps]
+w5 = -0.04108352
+w1 = -0.000219284
+[expect.updated]
+w5 = 0.35891648
+w6 = 0.408666186
+w7 = 0.511301270
+w8 = 0.561370121
+w1 = 0.149780716
+w2 = 0.19956143
+w3 = 0.24975114
+w4 = 0.29950229
+[expect.arithmetic]
+"0.15 * 0.05 + 0.2 * 0.1 + 0.35 * 1" = 0.3775
+"0.74136507 * 0.186815602 * 0.593269992" = 0.082167041
+"0.4 - 0.5 * 0.082167041" = 0.35891648
+"""
+
+
+def test_mazur_2_2_2_named_net_out():
+    i1, i2, t1, t2 = 0.05, 0.10, 0.01, 0.99
+    w = dict(w1=0.15, w2=0.20, w3=0.25, w4=0.30, w5=0.40, w6=0.45, w7=0.50, w8=0.55)
+    h1 = sig(w["w1"] * i1 + w["w2"] * i2 + 0.35)
+    h2 = sig(w["w3"] * i1 + w["w4"] * i2 + 0.35)
+    o1 = sig(w["w5"] * h1 + w["w6"] * h2 + 0.60)
+    o2 = sig(w["w7"] * h1 + w["w8"] * h2 + 0.60)
+    d1, d2 = (o1 - t1) * o1 * (1 - o1), (o2 - t2) * o2 * (1 - o2)
+    dh1 = (d1 * w["w5"] + d2 * w["w7"]) * h1 * (1 - h1)
+    truth = {"local E_total/out_o1": o1 - t1, "local out_o1/net_o1": o1 * (1 - o1),
+             "local net_o1/w5": h1, "local out_h1/net_h1": h1 * (1 - h1), "local net_h1/w1": i1,
+             "step w5": -0.5 * d1 * h1, "step w1": -0.5 * dh1 * i1,
+             "grad w1": dh1 * i1, "updated w8": w["w8"] - 0.5 * d2 * h2}
+    got = {v.quantity: v for v in check(loads(MAZUR, "mazur.toml"))}
+    for q, true in truth.items():
+        assert got[q].engine == pytest.approx(true, rel=1e-12), q
+    # the post carries nine digits through: every number it prints is exact
+    assert {q: v.verdict for q, v in got.items() if v.verdict != "exact"} == {}
