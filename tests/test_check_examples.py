@@ -186,8 +186,9 @@ def test_seed001_verdicts():
     assert v["grad w2"].engine == pytest.approx(d_h1 * x2, rel=1e-12)
     assert v["grad b1"].engine == pytest.approx(d_h1 + d_h2, rel=1e-12)
     assert v["updated w5"].engine == pytest.approx(w5 - 0.5 * d_out * h1, rel=1e-14)
-    # the document is right everywhere; its rounded intermediates make a few "close"
-    assert all(x.verdict != "wrong" for x in v.values())
+    # the document's graph quantities are right; its rounded intermediates make a few
+    # "close", and only its own arithmetic lines are wrong
+    assert all(x.verdict != "wrong" for x in v.values() if x.kind != "arithmetic")
     assert all(x.verdict == "exact" for q, x in v.items() if q.startswith("value "))
     assert v["grad w2"].verdict == "close"  # 0.0134*0.10 printed 0.00135; true 0.0013368
     assert v["grad w5"].verdict == "exact"  # 0.0822

@@ -224,7 +224,8 @@ def test_file_text_is_printed_with_its_controls_visible(capsys, tmp_path, monkey
                 ["train", "evil.toml", "--steps", "3", "-q"], ["draw", "evil.toml", "-o", "g.dot"]]
     for argv in commands:
         code, out, err = run_cli(capsys, "--color", colour, *argv)
-        assert code == 0, (argv, err)
+        # seed 001's own arithmetic has slips (0.0134 * 0.10 = 0.00135): check exits 1
+        assert code == (1 if argv[0] == "check" else 0), (argv, err)
         assert_no_raw_controls(out, colour == "always")
         assert_no_raw_controls(err, False)
         if argv[0] in ("run", "train") or argv == ["check", "evil.toml"]:

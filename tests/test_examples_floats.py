@@ -276,7 +276,8 @@ def test_every_verdict_is_the_one_the_hand_floats_give(filename: str) -> None:
         pytest.fail(f"{filename} is no longer bundled: remove its reference")
     ref = REFERENCES[filename]()
     example = worked.load(path)
-    verdicts = check.check(example)
+    # the kinds this reference computes (local, step and arithmetic: tests/test_expect_*.py)
+    verdicts = [v for v in check.check(example) if v.kind in ("value", "grad", "delta", "updated", "epoch")]
     expected_count = (
         len(example.expect_values) + len(example.expect_grads) + len(example.expect_deltas)
         + len(example.expect_updated) + sum(len(e) for _, e in example.expect_epochs)

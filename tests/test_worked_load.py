@@ -278,7 +278,7 @@ def test_missing_learning_rate(tmp_path):
     [
         ("[expect.epochs]\nepoch = 0\n", "expect.epochs: expected [[expect.epochs]] entries (an array of tables), got a table"),
         ("[[expect.epochs]]\nloss = 1\n", "expect.epochs #1: missing 'epoch = N' (the epoch, counted from 0)"),
-        ("[[expect.epochs]]\nepoch = 1\nloss = 1\n", "expect.epochs #1.epoch: epoch 1 is outside 0..0 (train.steps = 1)"),
+        ("[[expect.epochs]]\nepoch = 2\nloss = 1\n", "expect.epochs #1.epoch: epoch 2 is outside 0..1 (train.steps = 1; epoch 1 is the values after the last update)"),
         ("[[expect.epochs]]\nepoch = 0.5\nloss = 1\n", "expect.epochs #1.epoch: expected a whole number, got a number"),
         ("[[expect.epochs]]\nepoch = 0\n", "expect.epochs #1: epoch 0 lists no values (add e.g. loss = ...)"),
     ],

@@ -25,10 +25,10 @@ from ..handcheck import verdicts as checker
 from ..report import Blank, Figure, Part, Report
 from ..report import write as write_report
 from ..safe import visible
-from ..views.check import check_report
+from ..views.check import Rounding, check_report
 from ..views.explain import explain_report
 from ..views.run import run_report, totals_report
-from ..views.train import train_report
+from ..views.train import after_record, train_report
 from ..worked import WorkedExampleError
 from .figures import (
     GraphError, _graph_target, _opt, _root, _target, render_limits, write_graph,
@@ -153,7 +153,8 @@ def cmd_run(args: argparse.Namespace, out: Callable[[str], None], st: Style) -> 
                 except GraphError as e:
                     complain(cannot_write(f"the graph {target}", given, str(e)))
                     status = EXIT_BAD
-            part = run_report(example, shown(path), args.digits, figure)
+            part = run_report(example, shown(path), args.digits or 4, figure, args.decimals,
+                              _rounding(args))
         except WorkedExampleError as e:
             complain(e)
             status = EXIT_BAD
@@ -183,13 +184,18 @@ def _counts_line(c: dict) -> str:
             f"{c['close']} close, {c['wrong']} wrong")
 
 
+def _rounding(args: argparse.Namespace) -> Rounding:
+    """--decimals N or --digits N, given explicitly; else each hand number's own decimals."""
+    return Rounding(decimals=getattr(args, "decimals", None), digits=getattr(args, "digits", None))
+
+
 def cmd_check(args: argparse.Namespace, out: Callable[[str], None], st: Style) -> int:
     path, note = locate(args.file)
     example = _load(path)
     verdicts = checker.check(example)
     if args.json:  # the old spelling of --format json
         args.format = "json"
-    emit(check_report(example.title, note, verdicts), args, out, st)
+    emit(check_report(example.title, note, verdicts, _rounding(args)), args, out, st)
     return EXIT_WRONG if any(v.verdict == "wrong" for v in verdicts) else EXIT_OK
 
 
@@ -294,14 +300,17 @@ def cmd_train(args: argparse.Namespace, out: Callable[[str], None], st: Style) -
         if bar is not None:
             bar.update(1)
 
+    columns = _log_columns(example, args.columns)
+    grads = any(c.startswith(GRAD) for c in columns or ())
     try:
-        rows = worked.train(example, steps=steps, on_epoch=on_epoch)
+        rows = worked.train(example, steps=steps, on_epoch=on_epoch, grads=grads)
     finally:
         if bar is not None:
             bar.close()
     log_line = None
     if args.log:
-        keys = sorted({k for r in rows for k in r}, key=lambda k: (k != example.loss, k))
+        keys = columns or sorted({k for r in rows for k in r if not k.startswith(GRAD)},
+                                 key=lambda k: (k != example.loss, k))
         text = io.StringIO(newline="")
         w = csv.writer(text)
         w.writerow(["epoch"] + keys)
@@ -312,8 +321,29 @@ def cmd_train(args: argparse.Namespace, out: Callable[[str], None], st: Style) -
         except OSError as e:
             raise cannot_write("the log", log_given, e) from None
         log_line = f"wrote {args.log} ({len(rows)} epochs, every value at the start of each)"
-    emit(train_report(example, note, steps, every, rows, args.digits, log_line), args, out, st)
+    after = after_record(example, rows[-1]) if rows else None
+    emit(train_report(example, note, steps, every, rows, args.digits, log_line, args.decimals,
+                      after), args, out, st)
     return EXIT_OK
+
+
+GRAD = "grad:"
+
+
+def _log_columns(example: Any, given: str | None) -> list[str] | None:
+    """The CSV log's columns from --columns (names, and grad:NAME for dloss/dNAME), in
+    the order given; None for every value.  An unknown name is a UsageError."""
+    if given is None:
+        return None
+    columns = [c.strip() for c in given.split(",") if c.strip()]
+    if not columns:
+        raise UsageError("--columns: no column names (e.g. --columns loss,a_o,grad:w1)")
+    for c in columns:
+        name = c[len(GRAD):] if c.startswith(GRAD) else c
+        if example.kind_of(name) is None:
+            raise UsageError(f"--columns: no leaf or node named '{visible(name)}' in "
+                             f"{example.path}" + (" (a gradient is grad:NAME)" if ":" in c else ""))
+    return list(dict.fromkeys(columns))
 
 
 def cmd_examples(args: argparse.Namespace, out: Callable[[str], None], st: Style) -> int:

@@ -118,6 +118,24 @@ def _digits(text: str) -> int:
     return n
 
 
+def _decimals(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 0 <= n <= 12:
+        raise argparse.ArgumentTypeError(f"must be from 0 to 12 decimals, got {n}")
+    return n
+
+
+def add_rounding(p: argparse.ArgumentParser, digits_help: str) -> None:
+    """--digits N (significant digits) or --decimals N (decimals), not both."""
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--digits", type=_digits, default=None, metavar="N", help=digits_help)
+    g.add_argument("--decimals", type=_decimals, default=None, metavar="N",
+                   help="show numbers at N decimals (0 to 12)")
+
+
 class Parser(argparse.ArgumentParser):
     """argparse with one-line usage errors (exit status 2)."""
 
@@ -159,14 +177,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-nodes", type=_positive, default=DEFAULT_MAX_NODES, metavar="N",
                    help="draw no graph of more than N nodes, values and operations, whose "
                         f"layout could take minutes (default {DEFAULT_MAX_NODES})")
-    p.add_argument("--digits", type=_digits, default=4, metavar="N",
-                   help="significant digits (default 4)")
+    add_rounding(p, "significant digits of the tables (default 4; the check shows the "
+                    "engine at each hand number's own decimals unless --digits or "
+                    "--decimals is given)")
     add_format(p)
     p.set_defaults(func=cmd_run)
 
     p = add("check", "the hand numbers against the engine: exact, close or wrong")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--json", action="store_true", help="the same as --format json")
+    add_rounding(p, "show the engine's values at N significant digits (default: at "
+                    "the decimals each hand number shows)")
     add_format(p)
     p.set_defaults(func=cmd_check)
 
@@ -221,8 +242,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--log-every", type=_positive, metavar="N",
                    help="a log line every N epochs (default: 10 lines in all)")
     p.add_argument("--log", metavar="CSV", help="write every epoch's values to this CSV file")
-    p.add_argument("--digits", type=_digits, default=6, metavar="N",
-                   help="significant digits (default 6)")
+    p.add_argument("--columns", metavar="NAMES",
+                   help="the CSV log's columns, comma-separated: names, and grad:NAME for "
+                        "dloss/dNAME (default: every value)")
+    add_rounding(p, "significant digits of the log (default: the decimals the file's "
+                    "[[expect.epochs]] show, else 6 significant digits)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     add_format(p)
     p.set_defaults(func=cmd_train)

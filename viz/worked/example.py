@@ -9,6 +9,30 @@ and reports the first problem as one ``WorkedExampleError`` line,
 named ``Value`` nodes; ``backward``, ``step`` and ``train`` give gradients,
 one SGD update (p - lr·dloss/dp) and a training run.
 
+The sections a file may have besides those:
+
+* ``[expect.values]``, ``[expect.grads]`` (dloss/dname), ``[expect.deltas]``
+  (the file's δ: ``[check] delta = "-dloss/dz"``, the default, δ = Err =
+  −dloss/dz as textbooks write it; or ``"+dloss/dz"``, δ = dloss/dz as most
+  blog posts do; ``Example.delta_sign`` holds that string);
+* ``[expect.local]``: ``"OUT/IN" = number``, the local derivative ∂OUT/∂IN
+  along one edge of the graph: OUT's expression uses IN, after aliases (a
+  node that only renames another, ``y_hat = "a_out"``) collapse; any other
+  pair is a one-line error naming both nodes (``viz.worked.local``);
+* ``[expect.steps]``: ``param = number``, new − old in the first update;
+* ``[expect.updated]``: a parameter after the first update;
+* ``[expect.arithmetic]``: ``"numbers-only expression" = printed result``,
+  the document's own arithmetic lines in the expression language (the same
+  line printed with two results is spelled twice, e.g. with other spacing:
+  TOML keys are unique);
+* ``[[expect.epochs]]``: ``epoch = N`` (0 to ``steps``; ``steps`` is the values
+  after the last update) and the values of the forward pass that starts it;
+* ``[train] convention``: ``"gradient"`` (w ← w − η ∂L/∂w, the default) or
+  ``"delta"`` (Δw = η δ a, w ← w + Δw: the update table shows δ·a and Δ);
+* ``[train] log = { name = "Label", ... }``: the columns of ``train``'s log, in
+  that order, under the document's own names (``{ loss = "Loss", a_o =
+  "Prediction" }``), at the decimals of the file's epoch hand values.
+
 The hand numbers keep their literal text ("0.35890", not 0.3589) so the
 checker can count the digits the document shows: ``literals`` has
 tomllib hand over each float's text, whatever the spelling, and caps what a
@@ -32,6 +56,7 @@ from typing import Any, Callable
 from autograd import Value, sum_of
 
 from . import expr
+from .local import local_derivative
 from .literals import Written, literal_problem, scan_literals, shorten, toml_loads
 from ..safe import visible
 
@@ -39,7 +64,13 @@ from ..safe import visible
 EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
 
 TOP_KEYS = ("title", "source", "inputs", "params", "nodes", "train", "expect", "check")
-TRAIN_KEYS = ("loss", "lr", "steps")
+TRAIN_KEYS = ("loss", "lr", "steps", "convention", "log")
+#: How a file writes its update: "gradient" (w ← w − η ∂L/∂w, the default) or
+#: "delta" (the textbook's Δw = η δ a, w ← w + Δw).
+CONVENTIONS = ("gradient", "delta")
+#: What a file's δ is: "-dloss/dz" (δ = Err = −∂L/∂z, the textbook's; the default)
+#: or "+dloss/dz" (δ = ∂L/∂z, as most blog posts write it).
+DELTA_SIGNS = ("-dloss/dz", "+dloss/dz")
 #: The most work a file may ask for, in node-steps: training steps × the
 #: graph's size (``graph_size``).  The engine does some 0.5-1 million
 #: node-steps a second, so the longest allowed training is 5-10 s; the
@@ -48,8 +79,8 @@ MAX_WORK = 5_000_000
 #: The largest graph a file may build (one forward pass and its loading, some
 #: 10 s and under 1 GB at this size; a 100,000-node chain is 300,000).
 MAX_NODES = 1_000_000
-CHECK_KEYS = ("rtol",)
-EXPECT_KEYS = ("values", "grads", "deltas", "updated", "epochs")
+CHECK_KEYS = ("rtol", "delta")
+EXPECT_KEYS = ("values", "grads", "deltas", "local", "steps", "updated", "arithmetic", "epochs")
 DEFAULT_LOSS = "loss"
 DEFAULT_RTOL = 0.01
 
@@ -95,6 +126,16 @@ class Example:
     rtol: float = DEFAULT_RTOL
     trees: dict[str, expr.Node] = field(default_factory=dict, repr=False)  # parsed nodes
     order: list[str] = field(default_factory=list)  # nodes in dependency order
+    # "OUT/IN" -> the document's ∂OUT/∂IN along that edge
+    expect_local: dict[str, HandNumber] = field(default_factory=dict)
+    local_edges: dict[str, tuple[str, str]] = field(default_factory=dict)  # "OUT/IN" -> (OUT, IN)
+    expect_steps: dict[str, HandNumber] = field(default_factory=dict)  # param -> new − old
+    # the document's own arithmetic: expression text (numbers only) -> its printed result
+    expect_arithmetic: dict[str, HandNumber] = field(default_factory=dict)
+    arithmetic_trees: dict[str, expr.Node] = field(default_factory=dict, repr=False)
+    delta_sign: str = "-dloss/dz"  # [check] delta: one of DELTA_SIGNS
+    convention: str = "gradient"  # [train] convention: one of CONVENTIONS
+    log_columns: dict[str, str] = field(default_factory=dict)  # [train] log: name -> label
 
     def kind_of(self, name: str) -> str | None:
         """'input', 'param' or 'node' (None for an unknown name)."""
@@ -346,6 +387,20 @@ def loads(text: str, path: str = "<string>") -> Example:
     problem = _steps_problem(steps, size)
     if problem is not None:
         raise ld.fail("train.steps", problem)
+    convention = train.get("convention", "gradient")
+    if convention not in CONVENTIONS:
+        raise ld.fail("train.convention", f"expected \"gradient\" (w <- w - lr*dL/dw) or "
+                                          f"\"delta\" (dw = lr*delta*a, w <- w + dw), got {_describe(convention)}")
+    log_columns: dict[str, str] = {}
+    raw_log = ld.table("train.log", train.get("log", {}), "log = { NAME = \"Label\", ... }")
+    for name, label in raw_log.items():
+        key = f"train.log.{_shown_key(name)}"
+        if name not in defined:
+            raise ld.fail(key, f"no leaf or node named '{name}'{_suggest(name, defined)}")
+        if not isinstance(label, str) or not label.strip() or len(label) > 40:
+            raise ld.fail(key, f"expected the column's name in quotes (1 to 40 characters), "
+                               f"got {_describe(label)}")
+        log_columns[name] = " ".join(label.split())
 
     check = ld.table("check", data.get("check", {}), "[check]")
     ld.unknown_keys("check.", check, CHECK_KEYS)
@@ -354,12 +409,18 @@ def loads(text: str, path: str = "<string>") -> Example:
         rtol = ld.number("check.rtol", ("check", "rtol"), check["rtol"]).value
         if rtol < 0:
             raise ld.fail("check.rtol", f"must be 0 or more, got {rtol}")
+    delta_sign = check.get("delta", DELTA_SIGNS[0])
+    if delta_sign not in DELTA_SIGNS:
+        raise ld.fail("check.delta", f"expected \"-dloss/dz\" (delta = Err = -dL/dz, the default) "
+                                     f"or \"+dloss/dz\" (delta = dL/dz), got {_describe(delta_sign)}")
 
     # --- [expect.*] ---------------------------------------------------------------------
     expect = ld.table("expect", data.get("expect", {}), "[expect.values] and the like")
     ld.unknown_keys("expect.", expect, EXPECT_KEYS)
     sections: dict[str, dict[str, HandNumber]] = {}
-    for kind in ("values", "grads", "deltas", "updated"):
+    local_edges: dict[str, tuple[str, str]] = {}
+    arithmetic_trees: dict[str, expr.Node] = {}
+    for kind in ("values", "grads", "deltas", "local", "steps", "updated", "arithmetic"):
         raw = expect.get(kind, {})
         if isinstance(raw, list):
             raise ld.fail(f"expect.{kind}", f"expected a table [expect.{kind}], got an array ([[expect.{kind}]])")
@@ -367,9 +428,17 @@ def loads(text: str, path: str = "<string>") -> Example:
         sections[kind] = {}
         for name, v in raw.items():
             key = f"expect.{kind}.{_shown_key(name)}"
+            if kind == "local":
+                local_edges[name] = _edge_names(ld, key, name, defined)
+                sections[kind][name] = ld.number(key, ("expect", kind, name), v)
+                continue
+            if kind == "arithmetic":
+                arithmetic_trees[name] = _arithmetic_tree(ld, key, name)
+                sections[kind][name] = ld.number(key, ("expect", kind, name), v)
+                continue
             if name not in defined:
                 raise ld.fail(key, f"no leaf or node named '{name}'{_suggest(name, defined)}")
-            if kind == "updated" and name not in leaves["params"]:
+            if kind in ("updated", "steps") and name not in leaves["params"]:
                 raise ld.fail(key, f"'{name}' is not a parameter: only [params] are updated")
             sections[kind][name] = ld.number(key, ("expect", kind, name), v)
 
@@ -389,9 +458,10 @@ def loads(text: str, path: str = "<string>") -> Example:
         n = entry["epoch"]
         if isinstance(n, bool) or not isinstance(n, int):
             raise ld.fail(f"{where}.epoch", f"expected a whole number, got {_describe(n)}")
-        if not 0 <= n < steps:
+        if not 0 <= n <= steps:  # epoch = steps: the values after the last update
             raise ld.fail(f"{where}.epoch",
-                          f"epoch {_short_int(n)} is outside 0..{steps - 1} (train.steps = {steps})")
+                          f"epoch {_short_int(n)} is outside 0..{steps} (train.steps = {steps}; "
+                          f"epoch {steps} is the values after the last update)")
         if n in seen_epochs:
             raise ld.fail(f"{where}.epoch", f"epoch {n} is listed twice")
         seen_epochs.add(n)
@@ -408,7 +478,7 @@ def loads(text: str, path: str = "<string>") -> Example:
         epochs.append((n, record))
 
     # --- what the expectations need ------------------------------------------------------
-    needs_loss = [f"expect.{k}" for k in ("grads", "deltas", "updated") if sections[k]]
+    needs_loss = [f"expect.{k}" for k in ("grads", "deltas", "steps", "updated") if sections[k]]
     if epochs:
         needs_loss.append("expect.epochs")
     if needs_loss and loss is None:
@@ -417,7 +487,9 @@ def loads(text: str, path: str = "<string>") -> Example:
             f"no loss node: {needs_loss[0]} needs one; define a node named '{DEFAULT_LOSS}' "
             f"in [nodes] or set [train] loss = \"<node>\"",
         )
-    needs_lr = [k for k, present in (("expect.updated", sections["updated"]), ("expect.epochs", epochs)) if present]
+    needs_lr = [k for k, present in (("expect.steps", sections["steps"]),
+                                     ("expect.updated", sections["updated"]),
+                                     ("expect.epochs", epochs)) if present]
     if needs_lr and lr is None:
         raise ld.fail("train.lr", f"missing: {needs_lr[0]} needs the learning rate")
 
@@ -439,9 +511,60 @@ def loads(text: str, path: str = "<string>") -> Example:
         rtol=rtol,
         trees=trees,
         order=order,
+        expect_local=sections["local"],
+        local_edges=local_edges,
+        expect_steps=sections["steps"],
+        expect_arithmetic=sections["arithmetic"],
+        arithmetic_trees=arithmetic_trees,
+        delta_sign=delta_sign,
+        convention=convention,
+        log_columns=log_columns,
     )
-    build(example)  # a first forward pass: non-finite results and domain errors surface here
+    values = build(example)  # a first forward pass: non-finite results and domain errors surface here
+    walked: dict = {}  # each OUT's expression walked once
+    for key, (out, inn) in local_edges.items():
+        if local_derivative(values[out], values[inn], walked) is None:
+            raise ld.fail(f"expect.local.{_shown_key(key)}",
+                          f"'{inn}' -> '{out}' is not an edge of the graph: {_edge_reason(example, out, inn)}")
     return example
+
+
+def _edge_names(ld: _Loader, key: str, text: str, defined: dict[str, str]) -> tuple[str, str]:
+    """("OUT", "IN") of a local derivative's key "OUT/IN", both names of the file."""
+    parts = [p.strip() for p in text.split("/")]
+    if len(parts) != 2 or not all(parts):
+        raise ld.fail(key, "expected \"OUT/IN\" (the derivative of OUT by IN along one edge, "
+                           "e.g. \"a_h2/z_h2\")")
+    for p in parts:
+        if p not in defined:
+            raise ld.fail(key, f"no leaf or node named '{p}'{_suggest(p, defined)}")
+    return parts[0], parts[1]
+
+
+def _edge_reason(example: Example, out: str, inn: str) -> str:
+    if out not in example.nodes:
+        return f"'{out}' is a leaf (it uses no other name)"
+    return f"{out} = {_snippet(example.nodes[out], 0)} does not use '{inn}' (after aliases collapse)"
+
+
+def _arithmetic_tree(ld: _Loader, key: str, text: str) -> expr.Node:
+    """The tree of an arithmetic line: an expression of numbers only, computable."""
+    try:
+        tree = expr.parse(text)
+    except expr.ExprError as e:
+        raise ld.fail(key, f"expression column {e.column}: {e.reason}") from None
+    names = expr.name_nodes(tree)
+    if names:
+        raise ld.fail(key, f"an arithmetic line uses numbers only, but column {names[0].col} "
+                           f"names '{names[0].id}' (put a graph quantity in [expect.values] or "
+                           f"[expect.local])")
+    try:
+        value = expr.evaluate(tree, {})
+    except expr.ExprError as e:
+        raise ld.fail(key, f"cannot be computed (column {e.column}): {e.reason}") from None
+    if not math.isfinite(value):
+        raise ld.fail(key, f"the result is not finite ({value})")
+    return tree
 
 
 def _long_integer_error(ld: _Loader, e: ValueError) -> WorkedExampleError:
@@ -622,6 +745,8 @@ def train(
     example: Example,
     steps: int | None = None,
     on_epoch: Callable[[int, dict[str, float]], Any] | None = None,
+    grads: bool = False,
+    after: bool = False,
 ) -> list[dict[str, float]]:
     """Run ``steps`` (default the file's) SGD epochs from the file's parameters.
 
@@ -629,7 +754,10 @@ def train(
 
     Returns one record per epoch: the forward value of every leaf and node at
     the start of epoch N (before its update), N counted from 0.
-    ``on_epoch(N, record)`` is called as each record is made.
+    ``on_epoch(N, record)`` is called as each record is made.  With ``grads``
+    each record also holds ``"grad:NAME"`` = dloss/dNAME of that epoch's
+    backward pass; with ``after`` one more record follows, epoch ``steps``: the
+    forward pass after the last update (no update of its own).
     """
     loss = _need_loss(example)
     lr = _need_lr(example)
@@ -651,6 +779,14 @@ def train(
         for v in values.values():
             v.grad = 0.0
         values[loss].backward()
+        if grads:
+            record.update({f"grad:{name}": v.grad for name, v in values.items()})
         for name in params:
             params[name] = values[name].data - lr * values[name].grad
+    if after:
+        try:
+            values = build(example, params)
+        except WorkedExampleError as e:
+            raise WorkedExampleError(e.path, e.key, f"{e.reason} after the last update") from None
+        records.append({name: v.data for name, v in values.items()})
     return records

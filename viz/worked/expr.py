@@ -20,6 +20,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any, Iterator, Union
 
 import autograd
@@ -460,4 +461,65 @@ def evaluate(node: Node, env: dict[str, Any]) -> Any:
                             push(_call(n.func, Value(a)).data)
             except (ArithmeticError, ValueError) as e:
                 raise EvalError(str(e), n.col) from None
+    return stack[0]
+
+
+# --- numbers-only expressions, exactly ---------------------------------------------
+
+#: The largest integer power worked out exactly (|n|), and the largest numerator or
+#: denominator (in bits) an exact result may grow to; past them ``exact_value`` is None.
+MAX_EXACT_POWER = 1000
+MAX_EXACT_BITS = 20_000
+
+
+def is_numeric(node: Node) -> bool:
+    """True when the expression uses numbers only (no names)."""
+    return not name_nodes(node)
+
+
+def exact_value(node: Node) -> Fraction | None:
+    """The exact rational value of a numbers-only expression, when its operations
+    allow one: + - * / and integer powers of the literals as written (``0.1`` is
+    1/10, not the float).  None when a function or a non-integer power is used,
+    a power's exponent is past ``MAX_EXACT_POWER``, a result grows past
+    ``MAX_EXACT_BITS``, or it divides by zero (the float evaluation says why)."""
+    from .literals import decimals
+
+    stack: list[Fraction] = []
+    for n in postorder(node):
+        cls = n.__class__
+        if cls is Num:
+            try:
+                decimals(n.text)  # the literal caps: no 1e999999999 worked out in full
+            except ValueError:
+                return None
+            stack.append(Fraction(n.text))
+        elif cls is Unary:
+            if n.op == "-":
+                stack[-1] = -stack[-1]
+        elif cls is Binary:
+            b = stack.pop()
+            a = stack.pop()
+            if n.op == "+":
+                r = a + b
+            elif n.op == "-":
+                r = a - b
+            elif n.op == "*":
+                r = a * b
+            elif n.op == "/":
+                if b == 0:
+                    return None
+                r = a / b
+            else:  # a ** b: exact only for a whole exponent, and never 0 ** negative
+                if b.denominator != 1 or abs(b.numerator) > MAX_EXACT_POWER or (a == 0 and b < 0):
+                    return None
+                if max(a.numerator.bit_length(), a.denominator.bit_length()) * abs(b.numerator) \
+                        > MAX_EXACT_BITS:
+                    return None
+                r = a ** int(b)
+            if max(abs(r.numerator).bit_length(), r.denominator.bit_length()) > MAX_EXACT_BITS:
+                return None
+            stack.append(r)
+        else:  # a function call (sigmoid, exp, ...): no exact value
+            return None
     return stack[0]
