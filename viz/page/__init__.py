@@ -121,6 +121,6 @@ def page(root_or_example: Any, *, lr: float | None = None,
             names = {}
             for n in data["nodes"]:
                 for dot_id in n["ids"].get(view, [])[:1]:
-                    names.setdefault(dot_id, n["name"])
+                    names[dot_id] = n["name"]  # a neuron record: its last station
             svgs[view] = svg_for_page(svg, view[:2], names)
     return Page(page_html(data, svgs, notes), name)

@@ -27,7 +27,7 @@
   nodes.forEach(function (n, k) {
     Object.keys(n.ids).forEach(function (view) {
       byDotId[view] = byDotId[view] || {};
-      n.ids[view].forEach(function (id) { if (!(id in byDotId[view])) byDotId[view][id] = k; });
+      n.ids[view].forEach(function (id) { byDotId[view][id] = k; });  // a neuron record: its last station (its a)
     });
   });
 
