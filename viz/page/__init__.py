@@ -115,7 +115,8 @@ def page(root_or_example: Any, *, lr: float | None = None,
         rtol = worked.DEFAULT_RTOL
     graphs, svgs, notes = _drawings(root, param_values, "", timeout, memory_limit)
     data = page_data(root, example=example, title=name, source=source, params=param_values,
-                     lr=lr, rtol=rtol, digits=digits, ids=graphs)
+                     lr=lr, rtol=rtol, digits=digits, ids=graphs,
+                     backward=example is None or example.loss is not None)
     for view, svg in svgs.items():
         if svg is not None:
             names = {}

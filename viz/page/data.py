@@ -152,13 +152,16 @@ class _Graph:
 def page_data(root: Value, *, example: Any = None, title: str = "", source: str = "",
               params: Iterable[Value] | None = None, lr: float | None = None,
               rtol: float = checker.worked.DEFAULT_RTOL, digits: int = 6,
-              ids: dict[str, Any] | None = None, derivations: bool = True) -> dict[str, Any]:
+              ids: dict[str, Any] | None = None, derivations: bool = True,
+              backward: bool = True) -> dict[str, Any]:
     """Everything the page's script needs, as JSON-ready data.
 
     ``ids``: view name -> ``ComputationGraph`` of the drawings, whose
     ``node_id``/``op_id`` give each station's SVG element.
     ``example``: a worked example (``viz.worked.Example``), whose expected numbers
     become the page's checks and whose formulas the forward steps show.
+    ``backward``: step through the backward pass and the update too (not for a
+    file without a loss, whose root is just its last node).
     """
     g = _Graph(root, params)
     grads = engine_grad(root, list(g.stations))  # .grad untouched
@@ -198,12 +201,11 @@ def page_data(root: Value, *, example: Any = None, title: str = "", source: str 
                     for p, _ in g.below[s]]
         formula = formulas.get(s.name) if s.name is not None else None
         steps.append({
-            "phase": "loss" if s is root else "forward", "node": number[s], "name": name,
+            "phase": "loss" if s is root and backward else "forward", "node": number[s], "name": name,
             "formula": f"{name} = {formula if formula else g.expression(s)}",
             "operands": operands, "result": shown(s.data, digits),
         })
-    steps[-1:] = [dict(steps[-1], gradient="1")] if steps else []
-    for s in reversed(g.stations):  # the backward pass, from the loss down
+    for s in reversed(g.stations if backward else []):  # the backward pass, from the loss down
         if s is root:
             continue
         terms = [{"node": number[u], "name": g.label(u), "grad": shown(grad_of[u], digits),
@@ -213,7 +215,7 @@ def page_data(root: Value, *, example: Any = None, title: str = "", source: str 
         if example is not None and s.name in example.expect_deltas:
             step["delta"] = shown(-grad_of[s], digits)  # δ = −∂L/∂z, as the file writes it
         steps.append(step)
-    if lr is not None:
+    if lr is not None and backward:
         for s in g.stations:
             if g.kind(s) == "param":
                 new = s.data - lr * grad_of[s]

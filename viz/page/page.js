@@ -136,7 +136,7 @@
     if (s.phase === "forward") {
       steps.forEach(function (t, k) { if (k > current && t.phase !== "backward" && t.phase !== "update") mark(t.node, "pending"); });
     }
-    $$('[data-action="prev"], [data-action="reset"]').forEach(function (b) { b.disabled = current === 0; });
+    $('[data-action="prev"]').disabled = current === 0;
     $('[data-action="next"]').disabled = current >= steps.length - 1;
   }
 
