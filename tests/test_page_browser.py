@@ -163,6 +163,14 @@ def test_seed001_by_hand(chromium_page, tmp_path):
             page.fill(f'[data-hand="{key}"]', text)
             return page.inner_text(f'[data-verdict="{key}"]')
 
+        # the arithmetic hint: the document's w2 = 0.00135 from its own 0.0134 × 0.10
+        w2 = page.inner_text('[data-verdict="grads.w2"]')
+        assert "close" in w2 and "0.0134 × 0.1 = 0.00134" in w2 and "arithmetic slip" in w2
+        assert "arithmetic" not in page.inner_text('[data-verdict="grads.w1"]')  # exact
+        typed("grads.z_h1", "0.0135")  # now w2 follows from the hand z_h1: the slip is above
+        assert "further up" in page.inner_text('[data-verdict="grads.w2"]')
+        typed("grads.z_h1", "0.0134")
+
         a_h1 = f"{f['a_h1']:.4f}"  # 0.5933
         assert "exact" in typed("values.a_h1", a_h1)
         assert "close" in typed("values.a_h1", "0.5934")

@@ -106,7 +106,7 @@ def page(root_or_example: Any, *, lr: float | None = None,
     elif isinstance(root_or_example, Value):
         root = root_or_example
         param_values = list(params) if params is not None else None
-        name = title or f"∂{root.name or 'L'}: the forward and backward pass"
+        name = title or f"{root.name or 'The graph'}: the forward and backward pass"
         source = ""
     else:
         raise TypeError(f"page() takes a Value, a loaded worked example or a file, got "

@@ -209,7 +209,7 @@ def page_data(root: Value, *, example: Any = None, title: str = "", source: str 
         if s is root:
             continue
         terms = [{"node": number[u], "name": g.label(u), "grad": shown(grad_of[u], digits),
-                  "local": shown(f, digits)} for u, f in g.above[s]]
+                  "local": shown(f, digits), "local_value": repr(f)} for u, f in g.above[s]]
         step = {"phase": "backward", "node": number[s], "name": g.label(s), "terms": terms,
                 "result": shown(grad_of[s], digits)}
         if example is not None and s.name in example.expect_deltas:
@@ -251,6 +251,7 @@ def page_data(root: Value, *, example: Any = None, title: str = "", source: str 
                                                   hand_grads, hand_deltas, rtol)
 
     return {"title": title, "source": source, "rtol": repr(float(rtol)), "digits": digits,
+            "root": root.name,
             "lr": None if lr is None else repr(lr), "loss": g.label(root),
             "nodes": nodes, "steps": steps, "checks": checks, "derivations": derived}
 

@@ -259,14 +259,43 @@
     var text = SIGNS[verdict];
     if (verdict === "wrong" && J.signHint(hand, c.exact, engine, rtol))
       text += ": the sign is flipped (its negative would be " + J.judge({ text: "-" + hand.text.replace(/^[+-]/, ""), value: -hand.value }, c.exact, engine, rtol) + ")";
+    if (verdict !== "exact") text += arithmetic(key, hand);
     out.textContent = text;
     out.setAttribute("data-result", verdict);
     row.classList.add(verdict);
   }
+
+  /* the arithmetic hint: a gradient against the product of your own numbers above it,
+   * Σ (your ∂L/∂U) × ∂U/∂S over the nodes U just above S */
+  var gradTerms = {};
+  steps.forEach(function (s) { if (s.phase === "backward") gradTerms[s.name] = s.terms; });
+  function typedNumber(key) {
+    var input = $$("[data-hand]").filter(function (x) { return x.getAttribute("data-hand") === key; })[0];
+    var h = input ? J.readHand(input.value) : null;
+    return h ? h.value : null;
+  }
+  function arithmetic(key, hand) {
+    if (key.indexOf("grads.") !== 0) return "";
+    var terms = gradTerms[key.slice(6)];
+    if (!terms || !terms.length) return "";
+    var total = 0, shownTerms = [];
+    for (var i = 0; i < terms.length; i++) {
+      var up = terms[i].name === data.root ? 1 : typedNumber("grads." + terms[i].name);
+      if (up === null) return "";
+      total += up * Number(terms[i].local_value);
+      shownTerms.push(String(up) + " × " + terms[i].local);
+    }
+    if (!isFinite(total)) return "";
+    var own = J.judge(hand, null, total, rtol);
+    var product = shownTerms.join(" + ") + " = " + String(Number(total.toPrecision(6)));
+    if (own === "exact") return "; it follows from your numbers above (" + product + "): the slip is further up";
+    return "; from your numbers above, " + product + ": an arithmetic slip in this step?";
+  }
+  function checkAll() { $$("[data-hand]").forEach(check); }
   $$("[data-hand]").forEach(function (input) {
-    input.addEventListener("input", function () { check(input); });
-    check(input);
+    input.addEventListener("input", checkAll);
   });
+  checkAll();
   var showEngine = document.getElementById("show-engine");
   if (showEngine) showEngine.addEventListener("change", function () {
     $$("[data-engine]").forEach(function (x) { x.hidden = !showEngine.checked; });
