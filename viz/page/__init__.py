@@ -67,7 +67,9 @@ def _drawings(root: Value, params: list[Value] | None, title: str, timeout: floa
             graphs[view] = g
         except ValueError as err:  # the neuron view needs nn's names (layer1.neuron1.z)
             svgs[view] = None
-            notes[view] = str(err)
+            notes[view] = ("it needs the neuron names nn gives (layer1.neuron1.z …), and this "
+                           "graph's nodes have names of their own" if neurons and "named like"
+                           in str(err) else str(err))
     return graphs, svgs, notes
 
 

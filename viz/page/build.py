@@ -88,6 +88,8 @@ def page_html(data: dict, svgs: dict[str, str | None], notes: dict[str, str]) ->
         hidden = "" if view == first else " hidden"
         inner = svg if svg else f'<p class="note">{e(notes.get(view, "not drawn"))}</p>'
         views.append(f'<div class="drawing" data-view-panel="{view}"{hidden}>{inner}</div>')
+    missing = "".join(f'<p class="note">{name}: not drawn ({e(notes.get(view, ""))})</p>'
+                      for view, name in VIEW_TITLES.items() if not svgs.get(view))
     hand = hand_rows(data["checks"])
     checks_part = (
         '<table class="hand"><thead><tr><th scope="col">quantity</th>'
@@ -113,7 +115,7 @@ def page_html(data: dict, svgs: dict[str, str | None], notes: dict[str, str]) ->
 <div class="columns">
 <section class="graph" aria-label="the network">
 <div class="switch" role="group" aria-label="drawing">{"".join(switches)}</div>
-{"".join(views)}
+{missing}{"".join(views)}
 <p class="keys">Click a node (or Tab to it and press Enter) for its derivation.</p>
 </section>
 <section class="stepper" aria-label="step through the computation">
@@ -128,6 +130,7 @@ def page_html(data: dict, svgs: dict[str, str | None], notes: dict[str, str]) ->
 <div id="step" class="step" data-step="0" aria-live="polite"></div>
 <p class="keys">Keys: → next, ← previous, Home reset, P play/pause.</p>
 </section>
+</div>
 <section class="explain" aria-label="derivation">
 <h2>Derivation <span id="derivation-title"></span></h2>
 <label>node <select id="node-select">{options}</select></label>
@@ -140,7 +143,6 @@ def page_html(data: dict, svgs: dict[str, str | None], notes: dict[str, str]) ->
 </div>
 <textarea id="copy-out" readonly rows="4" aria-label="copied text" hidden></textarea>
 </section>
-</div>
 <section class="yours" aria-label="your numbers">
 <h2>Your numbers</h2>
 <p class="keys">Type a number: exact (✓), close (≈, within {e(data["rtol"])} relative) or
