@@ -205,6 +205,7 @@ def test_seed001_by_hand(chromium_page, tmp_path):
         assert "$" in md and "w_{5}" in md
         page.click('[data-copy="svg"]')
         svg = page.input_value("#copy-out")
+        assert "data-node" not in svg and "current" not in svg  # the drawing, not the page's state
         root = ET.fromstring(svg)  # a well-formed SVG document
         assert root.tag == "{http://www.w3.org/2000/svg}svg"
         assert any((t.text or "") == "w5" for t in root.iter("{http://www.w3.org/2000/svg}text"))

@@ -213,7 +213,13 @@
   function visibleSvg() {
     var panel = $$("[data-view-panel]").filter(function (p) { return !p.hidden; })[0];
     var svg = panel && $("svg", panel);
-    return svg ? new XMLSerializer().serializeToString(svg) : "";
+    if (!svg) return "";
+    var copy = svg.cloneNode(true);   // the drawing as drawn: no page state, no hooks
+    $$("[data-node]", copy).forEach(function (g) {
+      ["data-node", "tabindex", "role", "aria-label"].forEach(function (a) { g.removeAttribute(a); });
+      g.classList.remove("current", "operand", "pending", "chosen", "clickable");
+    });
+    return new XMLSerializer().serializeToString(copy);
   }
   function copy(kind) {
     var d = data.derivations[String(shownNode)] || {};
