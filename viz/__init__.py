@@ -17,6 +17,7 @@ Subpackages, each owning one capability:
 
 from .graphs import ComputationGraph, NoBackendError, RenderError, draw
 from .handcheck import Comparison, Explanation, Loaded, compare, explain, load
+from .page import page
 
 __all__ = ["draw", "compare", "explain", "load", "Comparison", "Explanation", "Loaded",
-           "ComputationGraph", "RenderError", "NoBackendError"]
+           "ComputationGraph", "RenderError", "NoBackendError", "page"]

@@ -16,6 +16,7 @@ from .figures import (
     RENDER_TIMEOUT_VAR,
 )
 from .files import EXIT_BAD
+from .page import add_parser as add_page_parser
 
 
 MAIN_EPILOG = """\
@@ -256,4 +257,5 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dest", nargs="?", metavar="DEST", help="where to copy it (default: here)")
     p.add_argument("--force", action="store_true", help="overwrite DEST")
     p.set_defaults(func=cmd_examples)
+    add_page_parser(sub, _positive)
     return parser
