@@ -25,7 +25,7 @@ from viz.worked import HandNumber, bundled_examples
 
 CASES = json.loads((Path(__file__).parent / "verdict_cases.json").read_text(encoding="utf-8"))
 EXAMPLES = [p.stem for p in bundled_examples()]
-KINDS = ("values", "grads", "deltas", "updated")
+KINDS = ("values", "grads", "deltas", "updated", "local", "steps", "arithmetic")
 
 
 def hand(text: str) -> HandNumber:

@@ -129,7 +129,7 @@ def test_step_through_every_example(name, chromium_page, tmp_path):
         verdicts = page.evaluate(VERDICTS_JS)
         for v in checker.check(ex):
             key = (f"epochs.{v.epoch}.{v.name}" if v.kind == "epoch"
-                   else f"{dict(value='values', grad='grads', delta='deltas', updated='updated')[v.kind]}.{v.name}")
+                   else f"{dict(value='values', grad='grads', delta='deltas', updated='updated', local='local', step='steps', arithmetic='arithmetic')[v.kind]}.{v.name}")
             assert v.verdict in verdicts[key], key
         shot(page, f"{name}-open")
 

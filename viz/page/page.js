@@ -261,10 +261,12 @@
     var hand = J.readHand(input.value);
     if (hand === null) { out.textContent = "? not a number"; out.setAttribute("data-result", "none"); return; }
     var engine = engineFloat(c.engine);
-    var verdict = J.judge(hand, c.exact, engine, rtol);
+    // an arithmetic line has no rounded intermediate to excuse it: exact or wrong
+    var tol = c.rtol !== undefined ? Number(c.rtol) : rtol;
+    var verdict = J.judge(hand, c.exact, engine, tol);
     var text = SIGNS[verdict];
-    if (verdict === "wrong" && J.signHint(hand, c.exact, engine, rtol))
-      text += ": the sign is flipped (its negative would be " + J.judge({ text: "-" + hand.text.replace(/^[+-]/, ""), value: -hand.value }, c.exact, engine, rtol) + ")";
+    if (verdict === "wrong" && c.rtol === undefined && J.signHint(hand, c.exact, engine, tol))
+      text += ": the sign is flipped (its negative would be " + J.judge({ text: "-" + hand.text.replace(/^[+-]/, ""), value: -hand.value }, c.exact, engine, tol) + ")";
     if (verdict !== "exact") text += arithmetic(key, hand);
     out.textContent = text;
     out.setAttribute("data-result", verdict);
