@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import textwrap
 
+from autograd import __version__
+
 from ..handcheck import derive as derive_mod
 from ..report import FORMATS
 from ..safe import visible
@@ -16,6 +18,16 @@ from .figures import (
     RENDER_TIMEOUT_VAR,
 )
 from .files import EXIT_BAD
+
+COLOR_HELP = ("colour the output (auto: only on a terminal; NO_COLOR set: never; "
+              "FORCE_COLOR set: always)")
+
+
+def add_global(p: argparse.ArgumentParser) -> None:
+    """--color after the subcommand too (`chainrule run --color never`); its default is
+    the one given before it (or auto), so the subcommand's does not override that."""
+    p.add_argument("--color", choices=("auto", "always", "never"), default=argparse.SUPPRESS,
+                   help=COLOR_HELP)
 
 
 MAIN_EPILOG = """\
@@ -137,12 +149,15 @@ def build_parser() -> argparse.ArgumentParser:
                                   "gradient.", 78),
         epilog=MAIN_EPILOG, formatter_class=raw)
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
-                        help="colour the output (auto: only on a terminal, never with NO_COLOR)")
+                        help=COLOR_HELP)
+    parser.add_argument("--version", action="version", version=f"chainrule {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def add(name: str, help: str) -> argparse.ArgumentParser:
-        return sub.add_parser(name, help=help, description=textwrap.fill(help, 78),
-                              epilog=EPILOGS[name], formatter_class=raw)
+        p = sub.add_parser(name, help=help, description=textwrap.fill(help, 78),
+                           epilog=EPILOGS[name], formatter_class=raw)
+        add_global(p)
+        return p
 
     p = add("run", "forward values, loss, gradients, the update table and the check, "
                    "for each file (default: every bundled example), with a graph of each")
