@@ -231,6 +231,8 @@ def test_real_hips_autograd_in_a_virtualenv(tmp_path, order):
     assert line.startswith(f"chainrule cannot start: HIPS autograd {HIPS_VERSION} is installed "
                            f"into the same folder as chainrule's autograd, {site / 'autograd'}")
     assert "pip uninstall autograd" in line
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert line.replace(str(site), "…/site-packages") in readme  # the README shows it as it is
     for module in ("nn", "viz"):
         result = subprocess.run([str(python), "-c", f"import {module}"], cwd=tmp_path, env=env,
                                 capture_output=True, text=True, timeout=60)
