@@ -4,8 +4,13 @@ Built on ``autograd``'s public API only.  Every node a network makes is named
 by its dotted path (``layer1.neuron2.w1``, ``layer1.neuron2.z``, ``loss``).
 """
 
+from __future__ import annotations
 
-def _origin():  # autograd/_origin.py, loaded by its path: it checks before autograd is imported
+from types import ModuleType
+
+
+def _origin() -> ModuleType | None:
+    """autograd/_origin.py, loaded by its path: it checks before autograd is imported."""
     import importlib.util
     import sys
     from pathlib import Path

@@ -15,8 +15,13 @@ Subpackages, each owning one capability:
 - ``safe`` and ``numbers``: text safe for a terminal, numbers as people write them.
 """
 
+from __future__ import annotations
 
-def _origin():  # autograd/_origin.py, loaded by its path: it checks before autograd is imported
+from types import ModuleType
+
+
+def _origin() -> ModuleType | None:
+    """autograd/_origin.py, loaded by its path: it checks before autograd is imported."""
     import importlib.util
     import sys
     from pathlib import Path
@@ -36,7 +41,7 @@ def _origin():  # autograd/_origin.py, loaded by its path: it checks before auto
 # line; the command (viz.cli.main) says it itself, with exit status 2
 _o = _origin()
 _clash = _o.problem() if _o is not None else None
-if _clash is not None and not _o.started_as_command():
+if _o is not None and _clash is not None and not _o.started_as_command():
     raise _o.ClashError("chainrule cannot start: " + _clash)
 del _o
 
