@@ -145,3 +145,36 @@ def test_the_sdist_holds_what_the_tests_need(dist):
     needed |= {f"tests/{p.name}" for p in (ROOT / "tests").glob("test_*.py")}
     assert needed <= names, sorted(needed - names)
     assert not [n for n in names if "node_modules" in n or "__pycache__" in n or n.endswith(".pyc")]
+
+
+# --- pytest's summary line ------------------------------------------------------------------
+
+
+def documented_pytest_runs() -> list[list[str]]:
+    """Each `python -m pytest …` the README shows: its options (paths left out)."""
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    runs = []
+    for options in re.findall(r"python3? -m pytest([^\n`]*)", readme):
+        runs.append([o for o in options.split() if o.startswith("-")])
+    return runs
+
+
+def test_the_readme_documents_pytest_runs():
+    assert [] in documented_pytest_runs()  # the two commands' own: `python -m pytest`
+
+
+@pytest.mark.parametrize("options", documented_pytest_runs(), ids=" ".join)
+def test_every_documented_pytest_run_prints_its_summary_line(options):
+    """`addopts = "-q"` with a `-q` of one's own prints no "N passed" line: keep it."""
+    import re
+    import subprocess
+    import sys
+
+    assert "-q" not in PROJECT["tool"]["pytest"]["ini_options"]["addopts"].split()
+    result = subprocess.run([sys.executable, "-m", "pytest", *options, "-p", "no:cacheprovider",
+                             "tests/test_layout.py"], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                            env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert re.search(r"^=+ \d+ passed in [\d.]+s", result.stdout.strip().splitlines()[-1]), result.stdout
