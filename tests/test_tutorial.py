@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from support import rich_outputs, run_notebook
+from support import overlapping_texts, rich_outputs, run_notebook
 
 TUTORIAL = Path(__file__).resolve().parents[1] / "examples" / "tutorial.ipynb"
 
@@ -39,6 +39,17 @@ def test_the_graph_is_drawn(cells):
     svg = bundle["image/svg+xml"]
     assert svg.lstrip().startswith(("<?xml", "<svg", "<!--")) and "</svg>" in svg
     assert all(name in svg for name in ("layer1.b", "layer2.neuron1.w1", "loss"))
+
+
+def test_the_graph_reads_in_a_browser(cells, svg_in_browser):
+    """Chromium lays the notebook's SVG out: every name is on it, no two labels overlap."""
+    (bundle,) = rich_outputs(cells[1])
+    boxes = svg_in_browser(bundle["image/svg+xml"])
+    words = {word for box in boxes for word in box.text.split()}
+    assert {"layer1", "layer2", "neuron1", "neuron2", "w1", "b", "loss"} <= words  # clusters, short names
+    assert {"0.2748", "0.5933", "0.7514"} <= words  # the document's loss, a_h1 and ŷ
+    assert all(box.width > 0 and box.height > 0 for box in boxes)
+    assert overlapping_texts(boxes) == []
 
 
 def test_the_documents_numbers_are_judged(cells):
