@@ -44,7 +44,8 @@ examples:
 FILE is a worked-example TOML file (its name without .toml will do), or
 else the name of a bundled example (`chainrule examples` lists them; a unique
 prefix such as seed001 will do).  A file here wins over a bundled one of the
-same name; output says when a bundled example is used.
+same name; output says when a bundled example is used.  FILE `-` reads
+the worked example from standard input.
 
 exit status:
   0  done; for `run`, also when hand numbers are wrong (run is a report)
