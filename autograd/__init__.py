@@ -5,6 +5,11 @@ walks the recorded graph in topological order and applies each operation's
 local derivative (the chain rule).  Standard library only.
 """
 
+from . import _origin
+
+_origin.check(("autograd",))  # HIPS autograd's files merged into this folder: one clear line
+
+from ._version import __version__
 from .backprop import grad
 from .gradcheck import GradcheckError, gradcheck
 from .recording import is_recording, no_grad
@@ -14,6 +19,7 @@ from .value import FUNCTIONS, OPS, Value, display, linear, sum_of
 from .walk import topological_order
 
 __all__ = [
+    "__version__",
     "Value",
     "Display",
     "display",

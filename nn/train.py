@@ -164,8 +164,11 @@ def fit(
     epoch_range: Any = range(epochs)
     bar = None
     if show:
-        from tqdm import tqdm
-
+        try:  # the progress bar is optional (the `progress` extra): without tqdm, none
+            from tqdm import tqdm
+        except ImportError:
+            show = False
+    if show:
         bar = tqdm(epoch_range, file=sys.stderr, unit="epoch", delay=1.0 if progress is None else 0.0,
                    leave=False, dynamic_ncols=True)
         epoch_range = bar

@@ -7,8 +7,18 @@
 - ``files``: finding input files, checking output paths, one-line errors.
 """
 
-from .files import EXIT_BAD, EXIT_OK, EXIT_PIPE, EXIT_WRONG
-from .main import main
-from .parser import build_parser
+from typing import Any
+
+from .main import main  # first, on its own: it reports an import-name clash before other imports
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("EXIT_BAD", "EXIT_OK", "EXIT_PIPE", "EXIT_WRONG"):
+        from . import files
+        return getattr(files, name)
+    if name == "build_parser":
+        from .parser import build_parser
+        return build_parser
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = ["EXIT_BAD", "EXIT_OK", "EXIT_PIPE", "EXIT_WRONG", "build_parser", "main"]

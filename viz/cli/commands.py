@@ -35,8 +35,8 @@ from .figures import (
 )
 from .files import (
     EXIT_BAD, EXIT_OK, EXIT_WRONG, UsageError, bundled_dir, bundled_files, cannot_write,
-    _one_line, check_file_target, check_folder_target, complain, find_bundled, locate, resolve,
-    shown,
+    _one_line, check_file_target, check_folder_target, complain, find_bundled, load_example, locate,
+    resolve, shown,
 )
 
 WIDTH = 80
@@ -86,7 +86,7 @@ class Style:
 
 
 def _load(path: Path) -> Any:
-    return worked.load(path)
+    return load_example(path)  # `-`: standard input
 
 
 def _build(example: Any) -> dict:
@@ -291,9 +291,13 @@ def cmd_train(args: argparse.Namespace, out: Callable[[str], None], st: Style) -
         check_file_target(Path(args.log), "the log", log_given, source=path)
     every = args.log_every or max(1, steps // 10)
     bar = None
-    if sys.stderr.isatty() and not args.quiet:
-        from tqdm import tqdm
-
+    show = sys.stderr.isatty() and not args.quiet
+    if show:
+        try:  # optional (the `progress` extra): without tqdm, no bar
+            from tqdm import tqdm
+        except ImportError:
+            show = False
+    if show:
         bar = tqdm(total=steps, unit="step", file=sys.stderr, leave=False, dynamic_ncols=True)
 
     def on_epoch(epoch: int, record: dict) -> None:

@@ -2,7 +2,8 @@
 paths before the work, and the one-line errors that say what and where.
 
 ``locate`` finds a file (a path, NAME.toml here, or a bundled example, a copy
-here winning over it); ``check_file_target`` and ``check_folder_target``
+here winning over it; ``-`` is standard input, read once, at most
+``MAX_STDIN`` bytes); ``load_example`` reads and runs it; ``check_file_target`` and ``check_folder_target``
 refuse an output that cannot be written (a symbolic link included) before any
 work is done.  Every problem is a ``UsageError``: one line, exit status 2.
 """
@@ -12,12 +13,20 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from .. import safe, worked
 from ..safe import visible
 
 EXIT_OK, EXIT_WRONG, EXIT_BAD = 0, 1, 2
 EXIT_PIPE = 128 + 13  # stdout closed early (`| head`): as a tool stopped by SIGPIPE
+
+
+# `-` for a worked example read from standard input (`cat mine.toml | chainrule check -`)
+STDIN = Path("stdin")  # this very object stands for it; its stem names the figures (stdin.svg)
+STDIN_NAME = "<stdin>"  # how errors and headings name it
+MAX_STDIN = 8 * 1024 * 1024  # bytes: a worked example is a few kB
+_stdin_text: list[str] = []  # read once: `run - -` runs the same text twice
 
 
 class UsageError(Exception):
@@ -70,6 +79,8 @@ def locate(arg: str) -> tuple[Path, str | None]:
     example by name or unique prefix, except that a file here with the bundled
     file's name (a copy made by ``chainrule examples --copy``) wins over it.
     """
+    if arg == "-":
+        return STDIN, None
     path = Path(arg)
     if path.is_file():
         return path, None
@@ -90,6 +101,33 @@ def locate(arg: str) -> tuple[Path, str | None]:
                      "see `chainrule examples`)")
 
 
+def read_stdin(stream: Any = None) -> str:
+    """Standard input as text, once: at most MAX_STDIN bytes of UTF-8 (a BOM allowed)."""
+    if not _stdin_text:
+        stream = stream if stream is not None else sys.stdin
+        if stream is None:
+            raise UsageError(f"{STDIN_NAME}: there is no standard input to read")
+        source = getattr(stream, "buffer", stream)
+        data = source.read(MAX_STDIN + 1)
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        if len(data) > MAX_STDIN:
+            raise UsageError(f"{STDIN_NAME}: more than {MAX_STDIN // (1024 * 1024)} MB: "
+                             "a worked example is a few kB")
+        try:
+            _stdin_text.append(data.decode("utf-8-sig"))
+        except UnicodeDecodeError as e:
+            raise UsageError(f"{STDIN_NAME}: not UTF-8 text (byte {e.start})") from None
+    return _stdin_text[0]
+
+
+def load_example(path: Path) -> Any:
+    """The worked example at ``path`` read and run once (``STDIN``: standard input)."""
+    if path is STDIN:
+        return worked.loads(read_stdin(), STDIN_NAME)
+    return worked.load(path)
+
+
 def resolve(arg: str) -> Path:
     """A worked-example file: a path, NAME.toml here, or a bundled example."""
     return locate(arg)[0]
@@ -97,6 +135,8 @@ def resolve(arg: str) -> Path:
 
 def shown(path: Path) -> str:
     """How a file is named in the output: relative to here, or its bundled name."""
+    if path is STDIN:
+        return STDIN_NAME
     try:
         if path.resolve().parent == bundled_dir().resolve():
             return f"{path.name} (bundled)"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import textwrap
 
+from autograd import __version__
+
 from ..handcheck import derive as derive_mod
 from ..report import FORMATS
 from ..safe import visible
@@ -17,6 +19,16 @@ from .figures import (
 )
 from .files import EXIT_BAD
 from .page import add_parser as add_page_parser
+
+COLOR_HELP = ("colour the output (auto: only on a terminal; NO_COLOR set: never; "
+              "FORCE_COLOR set: always)")
+
+
+def add_global(p: argparse.ArgumentParser) -> None:
+    """--color after the subcommand too (`chainrule run --color never`); its default is
+    the one given before it (or auto), so the subcommand's does not override that."""
+    p.add_argument("--color", choices=("auto", "always", "never"), default=argparse.SUPPRESS,
+                   help=COLOR_HELP)
 
 
 MAIN_EPILOG = """\
@@ -33,7 +45,8 @@ examples:
 FILE is a worked-example TOML file (its name without .toml will do), or
 else the name of a bundled example (`chainrule examples` lists them; a unique
 prefix such as seed001 will do).  A file here wins over a bundled one of the
-same name; output says when a bundled example is used.
+same name; output says when a bundled example is used.  FILE `-` reads
+the worked example from standard input.
 
 exit status:
   0  done; for `run`, also when hand numbers are wrong (run is a report)
@@ -162,12 +175,15 @@ def build_parser() -> argparse.ArgumentParser:
                                   "gradient.", 78),
         epilog=MAIN_EPILOG, formatter_class=raw)
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
-                        help="colour the output (auto: only on a terminal, never with NO_COLOR)")
+                        help=COLOR_HELP)
+    parser.add_argument("--version", action="version", version=f"chainrule {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def add(name: str, help: str) -> argparse.ArgumentParser:
-        return sub.add_parser(name, help=help, description=textwrap.fill(help, 78),
-                              epilog=EPILOGS[name], formatter_class=raw)
+        p = sub.add_parser(name, help=help, description=textwrap.fill(help, 78),
+                           epilog=EPILOGS[name], formatter_class=raw)
+        add_global(p)
+        return p
 
     p = add("run", "forward values, loss, gradients, the update table and the check, "
                    "for each file (default: every bundled example), with a graph of each")
