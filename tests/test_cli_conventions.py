@@ -17,8 +17,9 @@ import pytest
 from viz.cli import files, main
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED001 = next((ROOT / "viz" / "worked" / "examples").glob("seed001*.toml"))
-SEED001_COUNTS = "30 numbers: 24 exact, 6 close, 0 wrong"
+# the exercise with its solution: every number exact, so `check` exits 0
+SEED001 = next((ROOT / "viz" / "worked" / "examples").glob("seed003_3*.toml"))
+SEED001_COUNTS = "65 numbers: 65 exact, 0 close, 0 wrong"
 ESC = "\x1b["
 
 
@@ -44,7 +45,7 @@ def test_check_reads_standard_input(capsys, stdin):
     assert main(["check", "-"]) == 0
     out = capsys.readouterr().out
     assert out.rstrip().splitlines()[-1] == SEED001_COUNTS
-    assert "2-2-1 sigmoid network, shared hidden bias" in out
+    assert "3-4-2" in out
 
 
 def test_run_reads_standard_input_once_for_two_dashes(capsys, stdin, tmp_path):
@@ -81,15 +82,15 @@ def test_draw_from_standard_input_names_the_figure_stdin(capsys, stdin, tmp_path
 
 
 @pytest.mark.parametrize("argv, env, coloured", [
-    (["--color", "always", "check", "seed001"], {}, True),
-    (["check", "seed001", "--color", "always"], {}, True),  # after the subcommand
-    (["check", "seed001", "--color", "never"], {"FORCE_COLOR": "1"}, False),
-    (["--color", "always", "check", "seed001", "--color", "never"], {}, False),  # the last one wins
-    (["check", "seed001"], {"FORCE_COLOR": "1"}, True),  # into a pipe, coloured all the same
-    (["check", "seed001"], {"FORCE_COLOR": "0"}, False),
-    (["check", "seed001"], {"FORCE_COLOR": ""}, False),
-    (["check", "seed001"], {"FORCE_COLOR": "1", "NO_COLOR": "1"}, False),  # NO_COLOR first
-    (["check", "seed001"], {}, False),
+    (["--color", "always", "check", "seed003_3"], {}, True),
+    (["check", "seed003_3", "--color", "always"], {}, True),  # after the subcommand
+    (["check", "seed003_3", "--color", "never"], {"FORCE_COLOR": "1"}, False),
+    (["--color", "always", "check", "seed003_3", "--color", "never"], {}, False),  # the last one wins
+    (["check", "seed003_3"], {"FORCE_COLOR": "1"}, True),  # into a pipe, coloured all the same
+    (["check", "seed003_3"], {"FORCE_COLOR": "0"}, False),
+    (["check", "seed003_3"], {"FORCE_COLOR": ""}, False),
+    (["check", "seed003_3"], {"FORCE_COLOR": "1", "NO_COLOR": "1"}, False),  # NO_COLOR first
+    (["check", "seed003_3"], {}, False),
 ])
 def test_colour(capsys, monkeypatch, argv, env, coloured):
     for name in ("FORCE_COLOR", "NO_COLOR"):
