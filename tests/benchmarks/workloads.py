@@ -15,6 +15,8 @@ Workloads:
   forward + backward + SGD; the previous step's graph is alive while the
   next is built, as in the demo's loop.
 - chain n: n operations y ← y·w + b (n/2 multiply-adds), loss = y.
+- mlp W: the demo step on an MLP 2→W→W→1 and MLP_POINTS of the moons (no
+  micrograd: it is the per-node cost of chainrule's modes as graphs grow).
 - wide n: Σ aᵢ·bᵢ over n products (a pairwise tree of binary adds at
   micrograd's granularity, one ``sum_of`` node when fused).
 """
@@ -30,6 +32,7 @@ from autograd.replay import record
 
 SIZES = [2, 16, 16, 1]
 ALPHA = 1e-4
+MLP_POINTS = 20  # points per step of the mlp:W workloads
 
 
 # --- data and weights --------------------------------------------------------------
@@ -51,10 +54,10 @@ def moons(n: int, rng: random.Random, noise: float = 0.1) -> tuple[list[tuple[fl
     return X, Y
 
 
-def mlp_weights(rng: random.Random) -> list[list[list[float]]]:
+def mlp_weights(rng: random.Random, sizes: list[int] = SIZES) -> list[list[list[float]]]:
     """micrograd's initialisation: wᵢ ~ U(-1, 1), b = 0; rows are [w1, …, wn, b]."""
-    return [[[rng.uniform(-1.0, 1.0) for _ in range(SIZES[i])] + [0.0] for _ in range(SIZES[i + 1])]
-            for i in range(len(SIZES) - 1)]
+    return [[[rng.uniform(-1.0, 1.0) for _ in range(sizes[i])] + [0.0] for _ in range(sizes[i + 1])]
+            for i in range(len(sizes) - 1)]
 
 
 def flat(weights: list[list[list[float]]]) -> list[float]:
@@ -104,7 +107,8 @@ class MicrogradDemo(DemoRunner):
         from micrograd.nn import MLP
 
         state = random.getstate()  # MLP() draws from the global random state: leave it as it was
-        self.model = MLP(SIZES[0], SIZES[1:])
+        sizes = [len(weights[0][0]) - 1] + [len(layer) for layer in weights]
+        self.model = MLP(sizes[0], sizes[1:])
         random.setstate(state)
         self.V = MValue
         self.params = self.model.parameters()
@@ -449,6 +453,11 @@ def runners(workload: str, seed: int = 0) -> dict[str, Callable[[], Any]]:
         return {m: (lambda k=k: k(W, X, Y)) for m, k in zip(MODES, kinds)}
     kind, n = workload.split(":")
     n = int(n)
+    if kind == "mlp":  # the demo's step on a wider MLP 2→n→n→1, MLP_POINTS points
+        X, Y = moons(MLP_POINTS, rng)
+        W = mlp_weights(rng, [2, n, n, 1])
+        kinds = [EagerDemo, FusedDemo, ReplayDemo, FloatDemo]
+        return {m: (lambda k=k: k(W, X, Y)) for m, k in zip(MODES[1:], kinds)}
     if kind == "chain":
         values = (rng.uniform(0.4, 0.6), rng.uniform(0.85, 0.95), rng.uniform(0.05, 0.15))
         kinds = [MicrogradChain, EagerChain, FusedChain, ReplayChain, FloatChain]
