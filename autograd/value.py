@@ -237,40 +237,97 @@ class Value:
     # --- arithmetic ----------------------------------------------------------
 
     def __add__(self, other: Any) -> "Value":
-        other = other if isinstance(other, Value) else _const(other)
-        if other is NotImplemented:
-            return other
-        return _binary(self._data + other._data, ADD, self, other)
+        if other.__class__ is not Value and not isinstance(other, Value):
+            other = _const(other)
+            if other is NotImplemented:
+                return other
+        if _recording():  # the hot path: a node made without __init__
+            node = _new(Value)
+            node._data = self._data + other._data
+            node.grad = 0.0
+            node._name = None
+            node._op = ADD
+            node._a = self
+            node._b = other
+            return node
+        return Value(self._data + other._data)
 
     def __radd__(self, other: Any) -> "Value":
         other = _const(other)
         if other is NotImplemented:
             return other
-        return _binary(other._data + self._data, ADD, other, self)
+        if _recording():
+            node = _new(Value)
+            node._data = other._data + self._data
+            node.grad = 0.0
+            node._name = None
+            node._op = ADD
+            node._a = other
+            node._b = self
+            return node
+        return Value(other._data + self._data)
 
     def __sub__(self, other: Any) -> "Value":
-        other = other if isinstance(other, Value) else _const(other)
-        if other is NotImplemented:
-            return other
-        return _binary(self._data - other._data, SUB, self, other)
+        if other.__class__ is not Value and not isinstance(other, Value):
+            other = _const(other)
+            if other is NotImplemented:
+                return other
+        if _recording():  # the hot path: a node made without __init__
+            node = _new(Value)
+            node._data = self._data - other._data
+            node.grad = 0.0
+            node._name = None
+            node._op = SUB
+            node._a = self
+            node._b = other
+            return node
+        return Value(self._data - other._data)
 
     def __rsub__(self, other: Any) -> "Value":
         other = _const(other)
         if other is NotImplemented:
             return other
-        return _binary(other._data - self._data, SUB, other, self)
+        if _recording():
+            node = _new(Value)
+            node._data = other._data - self._data
+            node.grad = 0.0
+            node._name = None
+            node._op = SUB
+            node._a = other
+            node._b = self
+            return node
+        return Value(other._data - self._data)
 
     def __mul__(self, other: Any) -> "Value":
-        other = other if isinstance(other, Value) else _const(other)
-        if other is NotImplemented:
-            return other
-        return _binary(self._data * other._data, MUL, self, other)
+        if other.__class__ is not Value and not isinstance(other, Value):
+            other = _const(other)
+            if other is NotImplemented:
+                return other
+        if _recording():  # the hot path: a node made without __init__
+            node = _new(Value)
+            node._data = self._data * other._data
+            node.grad = 0.0
+            node._name = None
+            node._op = MUL
+            node._a = self
+            node._b = other
+            return node
+        return Value(self._data * other._data)
 
     def __rmul__(self, other: Any) -> "Value":
         other = _const(other)
         if other is NotImplemented:
             return other
-        return _binary(other._data * self._data, MUL, other, self)
+        if _recording():
+            node = _new(Value)
+            node._data = other._data * self._data
+            node.grad = 0.0
+            node._name = None
+            node._op = MUL
+            node._a = other
+            node._b = self
+            return node
+        return Value(other._data * self._data)
 
     def __truediv__(self, other: Any) -> "Value":
         other = other if isinstance(other, Value) else _const(other)
@@ -285,7 +342,7 @@ class Value:
         return _divide(other, self)
 
     def __neg__(self) -> "Value":
-        return _result(-self._data, NEG, (self,))
+        return _unary(-self._data, NEG, self)
 
     def __pos__(self) -> "Value":
         return self
@@ -314,17 +371,17 @@ class Value:
             raise OverflowError(
                 f"exp overflows the float range: exp({_show(self)}) > 1.8e308"
             ) from None
-        return _result(out, EXP, (self,))
+        return _unary(out, EXP, self)
 
     def log(self) -> "Value":
         """Natural log; ValueError for a value <= 0."""
         x = self._data
         if x <= 0.0:
             raise ValueError(f"log is defined only for values > 0: log({_show(self)})")
-        return _result(math.log(x), LOG, (self,))
+        return _unary(math.log(x), LOG, self)
 
     def tanh(self) -> "Value":
-        return _result(math.tanh(self._data), TANH, (self,))
+        return _unary(math.tanh(self._data), TANH, self)
 
     def sigmoid(self) -> "Value":
         """1 / (1 + e**-x), computed without overflow for every finite x."""
@@ -334,12 +391,12 @@ class Value:
         else:
             e = math.exp(x)  # x < 0 (or nan): e in [0, 1), no overflow
             out = e / (1.0 + e)
-        return _result(out, SIGMOID, (self,))
+        return _unary(out, SIGMOID, self)
 
     def relu(self) -> "Value":
         """max(0, x); NaN stays NaN."""
         x = self._data
-        return _result(0.0 if x <= 0.0 else x, RELU, (self,))
+        return _unary(0.0 if x <= 0.0 else x, RELU, self)
 
     # --- gradients ---------------------------------------------------------------
 
@@ -447,6 +504,21 @@ def _result(data: float, op: Op, parents: tuple) -> Value:
 
 
 _new = object.__new__
+_recording = is_recording
+
+
+def _unary(data: float, op: Op, a: Value) -> Value:
+    """``_result`` for one parent: no tuple, no ``__init__`` call."""
+    if _recording():
+        node = _new(Value)
+        node._data = data
+        node.grad = 0.0
+        node._name = None
+        node._op = op
+        node._a = a
+        node._b = None
+        return node
+    return Value(data)
 
 
 def _binary(data: float, op: Op, a: Value, b: Value) -> Value:
