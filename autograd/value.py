@@ -31,6 +31,8 @@ from __future__ import annotations
 import copyreg
 import math
 import threading
+from functools import reduce as _reduce
+from operator import add as _add
 from operator import attrgetter
 from typing import Any, Iterable, Sequence
 
@@ -505,6 +507,7 @@ def _result(data: float, op: Op, parents: tuple) -> Value:
 
 _new = object.__new__
 _recording = is_recording
+_DATA = attrgetter("_data")
 
 
 def _unary(data: float, op: Op, a: Value) -> Value:
@@ -590,8 +593,33 @@ def linear(weights: Sequence[Value], inputs: Sequence[Any], bias: Any) -> Value:
     The gradients are those of the unfused expression; graphs and derivations
     show it as one 'linear' step with ∂z/∂wᵢ = xᵢ, ∂z/∂xᵢ = wᵢ, ∂z/∂b = 1.
     """
-    if len(weights) != len(inputs):
-        raise ValueError(f"linear needs as many weights as inputs, got {len(weights)} and {len(inputs)}")
+    n = len(weights)
+    if n != len(inputs):
+        raise ValueError(f"linear needs as many weights as inputs, got {n} and {len(inputs)}")
+    z = 0.0  # z = ((0.0 + w1·x1) + w2·x2) + … + b, left to right, as the unfused expression adds
+    for w, x in zip(weights, inputs):
+        if w.__class__ is not Value or x.__class__ is not Value:
+            return _linear_mixed(weights, inputs, bias)
+        z += w._data * x._data
+    if bias.__class__ is not Value:
+        return _linear_mixed(weights, inputs, bias)
+    parents = [bias] * (2 * n + 1)  # w1, x1, w2, x2, …, b
+    parents[0:2 * n:2] = weights
+    parents[1:2 * n:2] = inputs
+    if n and _recording():  # the hot path: a node made without __init__
+        node = _new(Value)
+        node._data = z + bias._data
+        node.grad = 0.0
+        node._name = None
+        node._op = LINEAR
+        node._a = tuple(parents)
+        node._b = _NARY
+        return node
+    return _result(z + bias._data, LINEAR, tuple(parents))
+
+
+def _linear_mixed(weights: Sequence[Any], inputs: Sequence[Any], bias: Any) -> Value:
+    """``linear`` where some operands are plain numbers (constant nodes) or Value subclasses."""
     parents = []
     z = 0.0
     for w, x in zip(weights, inputs):
@@ -610,9 +638,7 @@ def sum_of(values: Iterable[Any]) -> Value:
     parents = tuple(v if isinstance(v, Value) else _checked_const(v, "sum_of term") for v in values)
     if not parents:
         raise ValueError("sum_of needs at least one value")
-    out = parents[0]._data
-    for p in parents[1:]:  # left to right, as the unfused p1 + p2 + … would
-        out += p._data
+    out = _reduce(_add, map(_DATA, parents))  # ((p1 + p2) + p3) + …, as the unfused sum adds
     return _result(out, SUM, parents)
 
 

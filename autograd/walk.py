@@ -121,60 +121,61 @@ def interior_order(root: Value) -> list[Value]:
     """The interior nodes of ``topological_order(root)``, in its order, each with
     ``grad`` set to 0.0: what ``backward`` walks (leaves take no step of their own).
 
-    The mark of a node entered is its ``grad`` itself: one new float 0.0 made
-    for this walk, ``token``, compared by identity.  An interior node must
-    restart from 0.0 anyway, no other object can be ``token`` while the walk
-    holds it, and leaves, whose grads accumulate, are never entered.  This
-    needs no set: it is the hot part of ``backward``.  (Two backward passes
-    over shared nodes at once, in two threads, would overwrite each other's
-    grads in any case; ``topological_order`` keeps its own set and is safe.)
+    A node's walk state is its ``grad`` itself, one of two new floats 0.0 made
+    for this walk and compared by identity: ``entered`` (its parents are being
+    placed; it waits on the stack below them) and ``placed``.  An interior
+    node must restart from 0.0 anyway, no other object can be either token
+    while the walk holds them, and leaves, whose grads accumulate, are never
+    marked.  No set, and no marker on the stack: this is the hot part of
+    ``backward``.  (Two backward passes over shared nodes at once, in two
+    threads, would overwrite each other's grads in any case; the public
+    ``topological_order`` keeps its own set and is safe.)
     """
     order: list[Value] = []
     if root._a is None:
         return order
-    token = float(_ZERO)  # a new object: float() of a string never returns a shared one
+    entered = float(_ZERO)  # new objects: float() of a string never returns a shared one
+    placed = float(_ZERO)
     stack = [root]
-    push, pop, append = stack.append, stack.pop, order.append
+    push, pop, extend, append = stack.append, stack.pop, stack.extend, order.append
     while stack:
         node = pop()
-        if node is _PLACE:  # every interior parent of the node below it is placed
-            append(pop())
+        g = node.grad
+        if g is placed:  # pushed twice, placed since
             continue
-        if node.grad is token:
+        if g is entered:  # back on top: every interior parent is placed
+            node.grad = placed
+            append(node)
             continue
-        node.grad = token  # entered, and restarted from 0.0
         a = node._a
         b = node._b
         if b is None:
-            if a._a is not None and a.grad is not token:
+            if a._a is not None and a.grad is not placed:
+                node.grad = entered
                 push(node)
-                push(_PLACE)
                 push(a)
                 continue
         elif b is NARY:
-            for i, p in enumerate(a):
-                if p._a is not None and p.grad is not token:  # descend into a[i], then the rest in order
-                    push(node)
-                    push(_PLACE)
-                    for q in reversed(a[i:]):  # a[i] on top
-                        if q._a is not None and q.grad is not token:
-                            push(q)
-                    break
-            else:
-                append(node)
-            continue
-        elif a._a is not None and a.grad is not token:
+            todo = [p for p in a if p._a is not None and p.grad is not placed]
+            if todo:  # each in turn, the first on top (one placed meanwhile is skipped)
+                node.grad = entered
+                push(node)
+                todo.reverse()
+                extend(todo)
+                continue
+        elif a._a is not None and a.grad is not placed:
+            node.grad = entered
             push(node)
-            push(_PLACE)
-            if b._a is not None and b.grad is not token:
+            if b._a is not None and b.grad is not placed:
                 push(b)
             push(a)
             continue
-        elif b._a is not None and b.grad is not token:
+        elif b._a is not None and b.grad is not placed:
+            node.grad = entered
             push(node)
-            push(_PLACE)
             push(b)
             continue
+        node.grad = placed
         append(node)
     return order
 
