@@ -23,11 +23,12 @@ Workloads:
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
 from typing import Any, Callable
 
-from autograd import Value, linear, sum_of, topological_order
+from autograd import Value, collector_paused, linear, sum_of, topological_order
 from autograd.replay import record
 
 SIZES = [2, 16, 16, 1]
@@ -67,7 +68,20 @@ def flat(weights: list[list[list[float]]]) -> list[float]:
 # --- micrograd's demo step in each mode -------------------------------------------------
 
 
-class DemoRunner:
+class Paused:
+    """chainrule's modes build and walk each step's graph in ``collector_paused()``,
+    as ``nn.fit`` does; micrograd runs as its README does, collector on."""
+
+    def pause(self) -> Any:
+        return collector_paused()
+
+
+class Unpaused:
+    def pause(self) -> Any:
+        return contextlib.nullcontext()
+
+
+class DemoRunner(Paused):
     """Shared bookkeeping: parameters as Values in micrograd's order, SGD, reset."""
 
     def __init__(self, weights: list, X: list, Y: list) -> None:
@@ -92,15 +106,16 @@ class DemoRunner:
         return [p.grad for p in self.params]
 
     def step(self) -> None:
-        loss = self.forward()  # the previous step's graph is still alive here, as in the demo
-        self.loss = loss
-        for p in self.params:
-            p.grad = 0.0
-        loss.backward()
-        self.sgd()
+        with self.pause():
+            loss = self.forward()  # the previous step's graph is still alive here, as in the demo
+            self.loss = loss
+            for p in self.params:
+                p.grad = 0.0
+            loss.backward()
+            self.sgd()
 
 
-class MicrogradDemo(DemoRunner):
+class MicrogradDemo(Unpaused, DemoRunner):
     def __init__(self, weights: list, X: list, Y: list) -> None:
         super().__init__(weights, X, Y)
         from micrograd.engine import Value as MValue
@@ -251,7 +266,7 @@ class FloatDemo:
 # --- deep chain: y ← y·w + b -------------------------------------------------------------
 
 
-class ChainRunner:
+class ChainRunner(Paused):
     """n operations: n/2 times y ← y·w + b from y = x; gradients for x, w, b."""
 
     def __init__(self, n: int, values: tuple[float, float, float]) -> None:
@@ -281,13 +296,14 @@ class EagerChain(ChainRunner):
         return y
 
     def step(self) -> None:
-        y = self.forward()
-        for p in self.params:
-            p.grad = 0.0
-        y.backward()
+        with self.pause():
+            y = self.forward()
+            for p in self.params:
+                p.grad = 0.0
+            y.backward()
 
 
-class MicrogradChain(EagerChain):
+class MicrogradChain(Unpaused, EagerChain):
     """The same chain in micrograd's Value."""
 
     def value_class(self) -> Any:
@@ -357,7 +373,7 @@ def pairwise(terms: list) -> Any:
     return terms[0]
 
 
-class WideRunner:
+class WideRunner(Paused):
     def __init__(self, values: list[float]) -> None:
         self.values = values
 
@@ -368,10 +384,11 @@ class WideRunner:
         return [p.grad for p in self.params]
 
     def step(self) -> None:
-        root = self.forward()
-        for p in self.params:
-            p.grad = 0.0
-        root.backward()
+        with self.pause():
+            root = self.forward()
+            for p in self.params:
+                p.grad = 0.0
+            root.backward()
 
 
 class EagerWide(WideRunner):
@@ -387,7 +404,7 @@ class EagerWide(WideRunner):
         return pairwise([p[i] * p[i + 1] for i in range(0, len(p), 2)])
 
 
-class MicrogradWide(EagerWide):
+class MicrogradWide(Unpaused, EagerWide):
     """The same sum in micrograd's Value."""
 
     def value_class(self) -> Any:
