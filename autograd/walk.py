@@ -9,6 +9,12 @@ The walk reads a node's parents from its slots (see ``Value``): ``_a`` and
 ``_b`` hold one or two parents, or ``_a`` a tuple of three or more with
 ``_b`` set to ``NARY``.  It needs nothing else of the Value class, so
 ``value.py`` can call it without an import cycle.
+
+Two orders: ``topological_order`` (public: every node, a set of the nodes
+entered, safe to run from any thread) and ``interior_order`` (``backward``'s:
+the same order without the leaves, the walk's state kept in the nodes' grads,
+which backward restarts from 0.0 anyway).  Both give the gradients the rule
+table gives through the generic loop, bit for bit (tests/test_speed_invariants.py).
 """
 
 from __future__ import annotations
