@@ -293,3 +293,21 @@ def test_a_step_in_fit_leaves_nothing_for_the_collector(collector_on):
     data = [([0.5, -1.0], 1.0), ([1.0, 0.25], 0.0), ([0.0, 2.0], 1.0)]
     nn.fit(nn.MLP(2, [4, 1], seed=2, fused=False), data, lr=0.1, epochs=3, batch_size=2, progress=False)
     assert gc.collect() == 0  # every graph was freed by reference counting
+
+
+def test_the_fast_constructors_record_nothing_under_no_grad():
+    from autograd import no_grad
+
+    a, b = Value(1.5), Value(-4.0)
+    built = lambda: [a + b, a - b, a * b, 2 + a, 2 - a, 2 * a, -a, a.relu(), b.relu(), a.tanh(),
+                     linear([a, b], [b, a], a), linear([a], [2.0], 1.0), sum_of([a, b, a])]
+    with no_grad():
+        plain = built()
+    recorded = built()
+    assert all(v.parents == () and v.op is None for v in plain)
+    assert [v.data.hex() for v in plain] == [v.data.hex() for v in recorded]
+    assert [v.op for v in recorded] == ["+", "-", "*", "+", "-", "*", "neg", "relu", "relu", "tanh",
+                                        "linear", "linear", "sum"]
+    assert recorded[0].parents == (a, b) and recorded[3].parents[1] is a and recorded[3].parents[0].is_constant
+    assert recorded[10].parents == (a, b, b, a, a)
+    assert all(v.grad == 0.0 and v.name is None for v in recorded)
