@@ -2,7 +2,8 @@
 
 A ``Value`` records every scalar operation of a forward pass; ``backward()``
 walks the recorded graph in topological order and applies each operation's
-local derivative (the chain rule).  Standard library only.
+local derivative (the chain rule).  ``collector_paused()`` runs graph work
+without Python's cycle collector (graphs have no cycles).  Standard library only.
 """
 
 from . import _origin
@@ -11,6 +12,7 @@ _origin.check(("autograd",))  # HIPS autograd's files merged into this folder: o
 
 from ._version import __version__
 from .backprop import grad
+from .collector import collector_paused
 from .gradcheck import GradcheckError, gradcheck
 from .recording import is_recording, no_grad
 from .replay import Replay, StaleReplayError, record
@@ -29,6 +31,7 @@ __all__ = [
     "gradcheck",
     "GradcheckError",
     "no_grad",
+    "collector_paused",
     "is_recording",
     "topological_order",
     "linear",

@@ -31,6 +31,8 @@ from __future__ import annotations
 import copyreg
 import math
 import threading
+from functools import reduce as _reduce
+from operator import add as _add
 from operator import attrgetter
 from typing import Any, Iterable, Sequence
 
@@ -237,40 +239,97 @@ class Value:
     # --- arithmetic ----------------------------------------------------------
 
     def __add__(self, other: Any) -> "Value":
-        other = other if isinstance(other, Value) else _const(other)
-        if other is NotImplemented:
-            return other
-        return _binary(self._data + other._data, ADD, self, other)
+        if other.__class__ is not Value and not isinstance(other, Value):
+            other = _const(other)
+            if other is NotImplemented:
+                return other
+        if _recording():  # the hot path: a node made without __init__
+            node = _new(Value)
+            node._data = self._data + other._data
+            node.grad = 0.0
+            node._name = None
+            node._op = ADD
+            node._a = self
+            node._b = other
+            return node
+        return Value(self._data + other._data)
 
     def __radd__(self, other: Any) -> "Value":
         other = _const(other)
         if other is NotImplemented:
             return other
-        return _binary(other._data + self._data, ADD, other, self)
+        if _recording():
+            node = _new(Value)
+            node._data = other._data + self._data
+            node.grad = 0.0
+            node._name = None
+            node._op = ADD
+            node._a = other
+            node._b = self
+            return node
+        return Value(other._data + self._data)
 
     def __sub__(self, other: Any) -> "Value":
-        other = other if isinstance(other, Value) else _const(other)
-        if other is NotImplemented:
-            return other
-        return _binary(self._data - other._data, SUB, self, other)
+        if other.__class__ is not Value and not isinstance(other, Value):
+            other = _const(other)
+            if other is NotImplemented:
+                return other
+        if _recording():  # the hot path: a node made without __init__
+            node = _new(Value)
+            node._data = self._data - other._data
+            node.grad = 0.0
+            node._name = None
+            node._op = SUB
+            node._a = self
+            node._b = other
+            return node
+        return Value(self._data - other._data)
 
     def __rsub__(self, other: Any) -> "Value":
         other = _const(other)
         if other is NotImplemented:
             return other
-        return _binary(other._data - self._data, SUB, other, self)
+        if _recording():
+            node = _new(Value)
+            node._data = other._data - self._data
+            node.grad = 0.0
+            node._name = None
+            node._op = SUB
+            node._a = other
+            node._b = self
+            return node
+        return Value(other._data - self._data)
 
     def __mul__(self, other: Any) -> "Value":
-        other = other if isinstance(other, Value) else _const(other)
-        if other is NotImplemented:
-            return other
-        return _binary(self._data * other._data, MUL, self, other)
+        if other.__class__ is not Value and not isinstance(other, Value):
+            other = _const(other)
+            if other is NotImplemented:
+                return other
+        if _recording():  # the hot path: a node made without __init__
+            node = _new(Value)
+            node._data = self._data * other._data
+            node.grad = 0.0
+            node._name = None
+            node._op = MUL
+            node._a = self
+            node._b = other
+            return node
+        return Value(self._data * other._data)
 
     def __rmul__(self, other: Any) -> "Value":
         other = _const(other)
         if other is NotImplemented:
             return other
-        return _binary(other._data * self._data, MUL, other, self)
+        if _recording():
+            node = _new(Value)
+            node._data = other._data * self._data
+            node.grad = 0.0
+            node._name = None
+            node._op = MUL
+            node._a = other
+            node._b = self
+            return node
+        return Value(other._data * self._data)
 
     def __truediv__(self, other: Any) -> "Value":
         other = other if isinstance(other, Value) else _const(other)
@@ -285,7 +344,7 @@ class Value:
         return _divide(other, self)
 
     def __neg__(self) -> "Value":
-        return _result(-self._data, NEG, (self,))
+        return _unary(-self._data, NEG, self)
 
     def __pos__(self) -> "Value":
         return self
@@ -314,17 +373,17 @@ class Value:
             raise OverflowError(
                 f"exp overflows the float range: exp({_show(self)}) > 1.8e308"
             ) from None
-        return _result(out, EXP, (self,))
+        return _unary(out, EXP, self)
 
     def log(self) -> "Value":
         """Natural log; ValueError for a value <= 0."""
         x = self._data
         if x <= 0.0:
             raise ValueError(f"log is defined only for values > 0: log({_show(self)})")
-        return _result(math.log(x), LOG, (self,))
+        return _unary(math.log(x), LOG, self)
 
     def tanh(self) -> "Value":
-        return _result(math.tanh(self._data), TANH, (self,))
+        return _unary(math.tanh(self._data), TANH, self)
 
     def sigmoid(self) -> "Value":
         """1 / (1 + e**-x), computed without overflow for every finite x."""
@@ -334,12 +393,12 @@ class Value:
         else:
             e = math.exp(x)  # x < 0 (or nan): e in [0, 1), no overflow
             out = e / (1.0 + e)
-        return _result(out, SIGMOID, (self,))
+        return _unary(out, SIGMOID, self)
 
     def relu(self) -> "Value":
         """max(0, x); NaN stays NaN."""
         x = self._data
-        return _result(0.0 if x <= 0.0 else x, RELU, (self,))
+        return _unary(0.0 if x <= 0.0 else x, RELU, self)
 
     # --- gradients ---------------------------------------------------------------
 
@@ -447,6 +506,22 @@ def _result(data: float, op: Op, parents: tuple) -> Value:
 
 
 _new = object.__new__
+_recording = is_recording
+_DATA = attrgetter("_data")
+
+
+def _unary(data: float, op: Op, a: Value) -> Value:
+    """``_result`` for one parent: no tuple, no ``__init__`` call."""
+    if _recording():
+        node = _new(Value)
+        node._data = data
+        node.grad = 0.0
+        node._name = None
+        node._op = op
+        node._a = a
+        node._b = None
+        return node
+    return Value(data)
 
 
 def _binary(data: float, op: Op, a: Value, b: Value) -> Value:
@@ -518,8 +593,33 @@ def linear(weights: Sequence[Value], inputs: Sequence[Any], bias: Any) -> Value:
     The gradients are those of the unfused expression; graphs and derivations
     show it as one 'linear' step with ∂z/∂wᵢ = xᵢ, ∂z/∂xᵢ = wᵢ, ∂z/∂b = 1.
     """
-    if len(weights) != len(inputs):
-        raise ValueError(f"linear needs as many weights as inputs, got {len(weights)} and {len(inputs)}")
+    n = len(weights)
+    if n != len(inputs):
+        raise ValueError(f"linear needs as many weights as inputs, got {n} and {len(inputs)}")
+    z = 0.0  # z = ((0.0 + w1·x1) + w2·x2) + … + b, left to right, as the unfused expression adds
+    for w, x in zip(weights, inputs):
+        if w.__class__ is not Value or x.__class__ is not Value:
+            return _linear_mixed(weights, inputs, bias)
+        z += w._data * x._data
+    if bias.__class__ is not Value:
+        return _linear_mixed(weights, inputs, bias)
+    parents = [bias] * (2 * n + 1)  # w1, x1, w2, x2, …, b
+    parents[0:2 * n:2] = weights
+    parents[1:2 * n:2] = inputs
+    if n and _recording():  # the hot path: a node made without __init__
+        node = _new(Value)
+        node._data = z + bias._data
+        node.grad = 0.0
+        node._name = None
+        node._op = LINEAR
+        node._a = tuple(parents)
+        node._b = _NARY
+        return node
+    return _result(z + bias._data, LINEAR, tuple(parents))
+
+
+def _linear_mixed(weights: Sequence[Any], inputs: Sequence[Any], bias: Any) -> Value:
+    """``linear`` where some operands are plain numbers (constant nodes) or Value subclasses."""
     parents = []
     z = 0.0
     for w, x in zip(weights, inputs):
@@ -538,9 +638,7 @@ def sum_of(values: Iterable[Any]) -> Value:
     parents = tuple(v if isinstance(v, Value) else _checked_const(v, "sum_of term") for v in values)
     if not parents:
         raise ValueError("sum_of needs at least one value")
-    out = parents[0]._data
-    for p in parents[1:]:  # left to right, as the unfused p1 + p2 + … would
-        out += p._data
+    out = _reduce(_add, map(_DATA, parents))  # ((p1 + p2) + p3) + …, as the unfused sum adds
     return _result(out, SUM, parents)
 
 

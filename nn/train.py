@@ -11,6 +11,10 @@ last line after training, in seed 002's format:
     Final prediction: 0.974146
 
 where "Final prediction" is the last epoch's forward-pass prediction.
+
+Each step that builds a graph runs in ``autograd.collector_paused()``: the
+cycle collector is off while the step's graph is built, walked and dropped,
+and back as it was after the step, also when the step raises.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from autograd import Value, record
+from autograd import Value, collector_paused, record
 
 from .checks import finite_number, is_number, positive_int
 from .losses import get_loss
@@ -114,6 +118,27 @@ def _checked_data(model: Module, data: Any) -> list[tuple[Any, list[float]]]:
     return out
 
 
+def _graph_step(model: Module, batch: list, loss_fn: Callable[[Any, Any], Value], optimizer: Optimizer,
+                compiled: bool) -> tuple[float, list[list[float]], Any]:
+    """One step on ``batch`` through a graph: (loss, predictions, the recording or None).
+
+    The graph lives only in this call, so it is freed before ``fit`` leaves its
+    ``collector_paused()`` block.
+    """
+    outs = [model(x) for x, _ in batch]
+    outs = [o if isinstance(o, list) else [o] for o in outs]
+    L = loss_fn(outs, [y for _, y in batch])
+    replay = None
+    if compiled:
+        replay = (record(L, params=model.parameters(), outputs=[v for o in outs for v in o]),
+                  [len(o) for o in outs])
+    model.zero_grad()
+    optimizer.zero_grad()
+    L.backward()
+    optimizer.step()
+    return L.data, [[v.data for v in o] for o in outs], replay
+
+
 def fit(
     model: Module,
     data: Sequence[tuple[Any, Any]],
@@ -192,18 +217,10 @@ def fit(
                         predictions.append(flat[k:k + width])
                         k += width
                     continue
-                outs = [model(x) for x, _ in batch]
-                outs = [o if isinstance(o, list) else [o] for o in outs]
-                L = loss_fn(outs, [y for _, y in batch])
-                if compiled:
-                    replay = record(L, params=model.parameters(), outputs=[v for o in outs for v in o])
-                    replays[b] = (replay, [len(o) for o in outs])
-                model.zero_grad()
-                optimizer.zero_grad()
-                L.backward()
-                optimizer.step()
-                batch_losses.append(L.data)
-                predictions += [[v.data for v in o] for o in outs]
+                with collector_paused():  # the graph has no cycles: reference counting frees it
+                    value, predicted, replays[b] = _graph_step(model, batch, loss_fn, optimizer, compiled)
+                batch_losses.append(value)
+                predictions += predicted
             epoch_loss = batch_losses[0] if len(batch_losses) == 1 else sum(batch_losses) / len(batch_losses)
             history.losses.append(epoch_loss)
             history.predictions = predictions

@@ -39,6 +39,9 @@ WORKLOADS = [
     ("chain:10000", "deep chain, 10,000 ops"),
     ("chain:100000", "deep chain, 100,000 ops"),
     ("wide:100000", "wide sum of 100,000 products"),
+    ("mlp:16", "MLP 2-16-16-1, 20 moons"),
+    ("mlp:64", "MLP 2-64-64-1, 20 moons"),
+    ("mlp:128", "MLP 2-128-128-1, 20 moons"),
 ]
 MILLION = ("chain:1000000", "deep chain, 1,000,000 ops")
 MEMORY = {"demo", "chain:400", "chain:100000", "wide:100000"}  # workloads measured for bytes per node
@@ -63,8 +66,10 @@ def check(workload: str, modes: list[str]) -> dict[str, str]:
     """Run one step in each mode and compare gradients; returns mode -> failure note."""
     made = runners(workload)
     grads: dict[str, list[float]] = {}
-    failed: dict[str, str] = {}
+    failed: dict[str, str] = {mode: "not run" for mode in modes if mode not in made}
     for mode in modes:
+        if mode not in made:
+            continue
         r = made[mode]()
         r.reset()
         try:
@@ -99,8 +104,9 @@ def timed_run(r: Any, demo: bool, repeat: int) -> float:
     return t / repeat
 
 
-def time_workload(workload: str, modes: list[str], rounds: int) -> tuple[dict[str, float], float]:
-    """Median seconds per step for each mode, and the replay's one-time recording cost."""
+def time_workload(workload: str, modes: list[str], rounds: int) -> tuple[dict[str, float], float, int]:
+    """Median seconds per step for each mode, the replay's one-time recording cost,
+    and the nodes of one eager step's graph (0 when eager does not run)."""
     made = runners(workload)
     built = {}
     record_time = 0.0
@@ -110,7 +116,9 @@ def time_workload(workload: str, modes: list[str], rounds: int) -> tuple[dict[st
         built[mode] = made[mode]()
         if mode == "replay":
             record_time = clock() - t  # the graph built once, recorded, compiled
-    demo = workload == "demo"
+    nodes = count_nodes(built["eager"].forward()) if "eager" in built else 0
+    gc.collect()
+    demo = workload == "demo" or workload.startswith("mlp:")
     repeat = {}
     for mode in modes:  # enough steps per timed run to fill MIN_RUN seconds
         once = timed_run(built[mode], demo, 1)
@@ -121,7 +129,7 @@ def time_workload(workload: str, modes: list[str], rounds: int) -> tuple[dict[st
             times[mode].append(timed_run(built[mode], demo, repeat[mode]))
     del built
     gc.collect()
-    return {m: statistics.median(ts) for m, ts in times.items()}, record_time
+    return {m: statistics.median(ts) for m, ts in times.items()}, record_time, nodes
 
 
 def bytes_per_node(workload: str, mode: str) -> tuple[float, int]:
@@ -166,16 +174,88 @@ def record_peak(workload: str) -> tuple[int, int, int, int, float]:
     return peak - base, kept - base, replay.nodes, operands, t
 
 
-def print_record_peaks() -> None:
-    print("\npeak memory while recording (tracemalloc peak during record(), what the replay keeps):")
+def record_time(workload: str) -> tuple[float, int]:
+    """(CPU seconds of record() alone, without tracemalloc; nodes recorded)."""
+    root, params, outputs = workloads.recording_graph(workload)
+    gc.collect()
+    t = clock()
+    replay = workloads.record(root, params=params, outputs=outputs)
+    return clock() - t, replay.nodes
+
+
+def print_record_peaks() -> dict[str, tuple[float, float]]:
+    """Print the recording table; returns workload -> (record() seconds per node, peak bytes per node)."""
+    print("\npeak memory while recording (tracemalloc peak during record(), what the replay keeps), "
+          "and record() alone:")
     print("\n| graph | nodes | operands | peak per node | per operand | kept per node | peak | "
-          "record() under tracemalloc |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+          "record() | per node |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    out = {}
     for workload, label in RECORDING:
-        peak, kept, nodes, operands, t = record_peak(workload)
-        print(f"| {label} | {nodes:,} | {operands:,} | {peak / nodes:,.0f} B | {peak / operands:,.0f} B | "
-              f"{kept / nodes:,.0f} B | {peak / 2**20:,.0f} MiB | {fmt_time(t)} |", flush=True)
+        peak, kept, nodes, operands, _ = record_peak(workload)
         gc.collect()
+        t, _ = record_time(workload)
+        out[workload] = (t / nodes, peak / nodes)
+        print(f"| {label} | {nodes:,} | {operands:,} | {peak / nodes:,.0f} B | {peak / operands:,.0f} B | "
+              f"{kept / nodes:,.0f} B | {peak / 2**20:,.0f} MiB | {fmt_time(t)} | {t / nodes * 1e6:.1f} µs |",
+              flush=True)
+        gc.collect()
+    return out
+
+
+def print_targets(measured: dict[str, tuple[dict[str, float], float, int]],
+                  peaks: dict[str, tuple[float, float]]) -> None:
+    """Issue 16's table: each ratio from this run, beside its target."""
+    rows: list[tuple[str, float | None, str, float, str]] = []  # (what, value, unit, target, note)
+
+    def ratio(workload: str, a: str, b: str = "floats") -> float | None:
+        med = measured.get(workload, ({}, 0.0, 0))[0]
+        return med[a] / med[b] if a in med and b in med else None
+
+    def per_node(workload: str) -> float | None:
+        med, _, nodes = measured.get(workload, ({}, 0.0, 0))
+        return med["eager"] / nodes if "eager" in med and nodes else None
+
+    rows.append(("eager demo step ÷ floats", ratio("demo", "eager"), "×", 12, ""))
+    wide, narrow = per_node("mlp:64"), per_node("mlp:16")
+    rows.append(("eager per node, MLP width 64 ÷ width 16", wide / narrow if wide and narrow else None, "",
+                 1.3, f"{narrow * 1e9:.0f} → {wide * 1e9:.0f} ns per node" if wide and narrow else ""))
+    big, small = per_node("chain:1000000"), per_node("chain:1000")
+    rows.append(("eager per op, 1e6-op chain ÷ 1e3-op chain", big / small if big and small else None, "", 1.3,
+                 f"{small * 1e9:.0f} → {big * 1e9:.0f} ns per op" if big and small else ""))
+    rows.append(("fused demo step ÷ floats", ratio("demo", "fused"), "×", 4, ""))
+    for workload, label in [("demo", "demo"), ("mlp:64", "MLP width 64"), ("mlp:128", "MLP width 128"),
+                            ("wide:100000", "wide sum"), ("chain:1000", "chain 1e3"),
+                            ("chain:100000", "chain 1e5")]:
+        rows.append((f"replay ÷ floats, {label}", ratio(workload, "replay"), "×", 1.3, ""))
+    per = {w: p for w, p in peaks.items()}
+    small_chain, big_chain = per.get("chain:35000"), per.get("chain:350000")
+    for workload, label in [("chain:35000", "chain 17,503 nodes"), ("chain:350000", "chain 175,003 nodes"),
+                            ("mlp:128:16", "MLP 2-128-128-1 batch of 16")]:
+        if workload in per:
+            rows.append((f"recording time per node, {label}", per[workload][0] * 1e6, " µs", 5, ""))
+    if small_chain and big_chain:
+        rows.append(("recording time per node, chain 175,003 ÷ 17,503 (linear)", big_chain[0] / small_chain[0],
+                     "", 1.3, ""))
+    for workload, label in [("chain:35000", "chain 17,503 nodes"), ("chain:350000", "chain 175,003 nodes"),
+                            ("mlp:128:16", "MLP 2-128-128-1 batch of 16")]:
+        if workload in per:
+            rows.append((f"recording peak memory per node, {label}", per[workload][1] / 1024, " KB", 2, ""))
+    demo = measured.get("demo", ({}, 0.0, 0))
+    med, rec = demo[0], demo[1]
+    if "fused" in med and "replay" in med and med["fused"] > med["replay"]:
+        steps = rec / (med["fused"] - med["replay"])
+        rows.append(("replay break-even against fused, demo step", steps, " steps", 10,
+                     f"one-time cost {fmt_time(rec)} ÷ ({fmt_time(med['fused'])} − {fmt_time(med['replay'])})"))
+    else:
+        rows.append(("replay break-even against fused, demo step", None, " steps", 10, ""))
+    print("\ntargets (issue 16), every ratio from this run:")
+    print("\n| workload | measured | target | met | |")
+    print("|---|---:|---:|:---:|---|")
+    for what, value, unit, target, note in rows:
+        shown = "not run" if value is None else f"{value:.2f}{unit}"
+        met = "—" if value is None else ("yes" if value <= target else "no")
+        print(f"| {what} | {shown} | ≤ {target:g}{unit} | {met} | {note} |")
 
 
 def fmt_time(t: float | None) -> str:
@@ -194,9 +274,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="run only these workloads (demo, chain:N, wide:N)")
     parser.add_argument("--recording", action="store_true",
                         help="only the peak memory while recording (no micrograd needed), about a minute")
+    parser.add_argument("--no-recording", action="store_true",
+                        help="skip the recording's memory and time (the slowest part)")
     args = parser.parse_args(argv)
     if args.recording:
-        print_record_peaks()
+        print_targets({}, print_record_peaks())
         return 0
     try:
         import micrograd  # noqa: F401
@@ -214,17 +296,20 @@ def main(argv: list[str] | None = None) -> int:
           f"to {TOLERANCE:g}\n")
 
     rows, records = [], []
+    measured: dict[str, tuple[dict[str, float], float, int]] = {}
     for workload, label in chosen:
         modes = [m for m in MODES if m not in failed[workload]]
-        rounds = args.rounds if not workload.endswith("100000") else max(3, args.rounds // 2)
-        med, rec = time_workload(workload, modes, rounds)
+        rounds = args.rounds if not workload.endswith(("100000", ":128")) else max(3, args.rounds // 2)
+        med, rec, nodes = time_workload(workload, modes, rounds)
+        measured[workload] = (med, rec, nodes)
         rows.append((label, med, failed[workload]))
         records.append((label, rec))
 
     if not args.no_million:
         workload, label = MILLION
         modes = ["eager", "fused", "floats"]
-        med, _ = time_workload(workload, modes, 1)
+        med, rec, nodes = time_workload(workload, modes, 1)
+        measured[workload] = (med, rec, nodes)
         rows.append((label, med, {"micrograd": "RecursionError", "replay": "not run"}))
 
     head = "| workload | micrograd | eager | fused | replay | floats | replay ÷ floats |"
@@ -266,7 +351,8 @@ def main(argv: list[str] | None = None) -> int:
             size, nodes = bytes_per_node(MILLION[0], mode)
             cells.append(f"{size:.0f} B × {nodes:,} nodes")
         print(f"| {MILLION[1]} | not run | " + " | ".join(cells) + " | not run |")
-    print_record_peaks()
+    peaks = {} if args.no_recording else print_record_peaks()
+    print_targets(measured, peaks)
     return 0
 
 

@@ -15,21 +15,25 @@ Workloads:
   forward + backward + SGD; the previous step's graph is alive while the
   next is built, as in the demo's loop.
 - chain n: n operations y ← y·w + b (n/2 multiply-adds), loss = y.
+- mlp W: the demo step on an MLP 2→W→W→1 and MLP_POINTS of the moons (no
+  micrograd: it is the per-node cost of chainrule's modes as graphs grow).
 - wide n: Σ aᵢ·bᵢ over n products (a pairwise tree of binary adds at
   micrograd's granularity, one ``sum_of`` node when fused).
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
 from typing import Any, Callable
 
-from autograd import Value, linear, sum_of, topological_order
+from autograd import Value, collector_paused, linear, sum_of, topological_order
 from autograd.replay import record
 
 SIZES = [2, 16, 16, 1]
 ALPHA = 1e-4
+MLP_POINTS = 20  # points per step of the mlp:W workloads
 
 
 # --- data and weights --------------------------------------------------------------
@@ -51,10 +55,10 @@ def moons(n: int, rng: random.Random, noise: float = 0.1) -> tuple[list[tuple[fl
     return X, Y
 
 
-def mlp_weights(rng: random.Random) -> list[list[list[float]]]:
+def mlp_weights(rng: random.Random, sizes: list[int] = SIZES) -> list[list[list[float]]]:
     """micrograd's initialisation: wᵢ ~ U(-1, 1), b = 0; rows are [w1, …, wn, b]."""
-    return [[[rng.uniform(-1.0, 1.0) for _ in range(SIZES[i])] + [0.0] for _ in range(SIZES[i + 1])]
-            for i in range(len(SIZES) - 1)]
+    return [[[rng.uniform(-1.0, 1.0) for _ in range(sizes[i])] + [0.0] for _ in range(sizes[i + 1])]
+            for i in range(len(sizes) - 1)]
 
 
 def flat(weights: list[list[list[float]]]) -> list[float]:
@@ -64,7 +68,20 @@ def flat(weights: list[list[list[float]]]) -> list[float]:
 # --- micrograd's demo step in each mode -------------------------------------------------
 
 
-class DemoRunner:
+class Paused:
+    """chainrule's modes build and walk each step's graph in ``collector_paused()``,
+    as ``nn.fit`` does; micrograd runs as its README does, collector on."""
+
+    def pause(self) -> Any:
+        return collector_paused()
+
+
+class Unpaused:
+    def pause(self) -> Any:
+        return contextlib.nullcontext()
+
+
+class DemoRunner(Paused):
     """Shared bookkeeping: parameters as Values in micrograd's order, SGD, reset."""
 
     def __init__(self, weights: list, X: list, Y: list) -> None:
@@ -89,22 +106,24 @@ class DemoRunner:
         return [p.grad for p in self.params]
 
     def step(self) -> None:
-        loss = self.forward()  # the previous step's graph is still alive here, as in the demo
-        self.loss = loss
-        for p in self.params:
-            p.grad = 0.0
-        loss.backward()
-        self.sgd()
+        with self.pause():
+            loss = self.forward()  # the previous step's graph is still alive here, as in the demo
+            self.loss = loss
+            for p in self.params:
+                p.grad = 0.0
+            loss.backward()
+            self.sgd()
 
 
-class MicrogradDemo(DemoRunner):
+class MicrogradDemo(Unpaused, DemoRunner):
     def __init__(self, weights: list, X: list, Y: list) -> None:
         super().__init__(weights, X, Y)
         from micrograd.engine import Value as MValue
         from micrograd.nn import MLP
 
         state = random.getstate()  # MLP() draws from the global random state: leave it as it was
-        self.model = MLP(SIZES[0], SIZES[1:])
+        sizes = [len(weights[0][0]) - 1] + [len(layer) for layer in weights]
+        self.model = MLP(sizes[0], sizes[1:])
         random.setstate(state)
         self.V = MValue
         self.params = self.model.parameters()
@@ -247,7 +266,7 @@ class FloatDemo:
 # --- deep chain: y ← y·w + b -------------------------------------------------------------
 
 
-class ChainRunner:
+class ChainRunner(Paused):
     """n operations: n/2 times y ← y·w + b from y = x; gradients for x, w, b."""
 
     def __init__(self, n: int, values: tuple[float, float, float]) -> None:
@@ -277,13 +296,14 @@ class EagerChain(ChainRunner):
         return y
 
     def step(self) -> None:
-        y = self.forward()
-        for p in self.params:
-            p.grad = 0.0
-        y.backward()
+        with self.pause():
+            y = self.forward()
+            for p in self.params:
+                p.grad = 0.0
+            y.backward()
 
 
-class MicrogradChain(EagerChain):
+class MicrogradChain(Unpaused, EagerChain):
     """The same chain in micrograd's Value."""
 
     def value_class(self) -> Any:
@@ -353,7 +373,7 @@ def pairwise(terms: list) -> Any:
     return terms[0]
 
 
-class WideRunner:
+class WideRunner(Paused):
     def __init__(self, values: list[float]) -> None:
         self.values = values
 
@@ -364,10 +384,11 @@ class WideRunner:
         return [p.grad for p in self.params]
 
     def step(self) -> None:
-        root = self.forward()
-        for p in self.params:
-            p.grad = 0.0
-        root.backward()
+        with self.pause():
+            root = self.forward()
+            for p in self.params:
+                p.grad = 0.0
+            root.backward()
 
 
 class EagerWide(WideRunner):
@@ -383,7 +404,7 @@ class EagerWide(WideRunner):
         return pairwise([p[i] * p[i + 1] for i in range(0, len(p), 2)])
 
 
-class MicrogradWide(EagerWide):
+class MicrogradWide(Unpaused, EagerWide):
     """The same sum in micrograd's Value."""
 
     def value_class(self) -> Any:
@@ -449,6 +470,11 @@ def runners(workload: str, seed: int = 0) -> dict[str, Callable[[], Any]]:
         return {m: (lambda k=k: k(W, X, Y)) for m, k in zip(MODES, kinds)}
     kind, n = workload.split(":")
     n = int(n)
+    if kind == "mlp":  # the demo's step on a wider MLP 2→n→n→1, MLP_POINTS points
+        X, Y = moons(MLP_POINTS, rng)
+        W = mlp_weights(rng, [2, n, n, 1])
+        kinds = [EagerDemo, FusedDemo, ReplayDemo, FloatDemo]
+        return {m: (lambda k=k: k(W, X, Y)) for m, k in zip(MODES[1:], kinds)}
     if kind == "chain":
         values = (rng.uniform(0.4, 0.6), rng.uniform(0.85, 0.95), rng.uniform(0.05, 0.15))
         kinds = [MicrogradChain, EagerChain, FusedChain, ReplayChain, FloatChain]
