@@ -63,21 +63,31 @@ SHOW = [
     "",
     "def show(x, digits=4):",
     '    """x as chainrule prints it: `digits` significant digits (or every digit)."""',
-    "    return repr(float(x)) if FULL else fmt(float(x), digits)",
+    "    x = as_float(x)",
+    "    return repr(x) if FULL else fmt(x, digits)",
     "",
     "",
     "def show_fixed(x, decimals):",
     '    """x at a fixed number of decimals, as the document\'s own training log prints it."""',
-    "    x = float(x)",
+    "    x = as_float(x)",
     "    if FULL:",
     "        return repr(x)",
     "    return f\"{x:.{decimals}f}\" if abs(x) < 1e6 else fmt(x, 4)",
 ]
 
 
-def helpers(prog: Program) -> list[str]:
+AS_FLOAT = {
+    "python": ["def as_float(x):", "    return float(x)"],
+    "pytorch": ["def as_float(x):",
+                '    """A number, or the number a scalar tensor holds."""',
+                "    return x.detach().item() if isinstance(x, torch.Tensor) else float(x)"],
+    "numpy": ["def as_float(x):", "    return float(x)"],
+}
+
+
+def helpers(prog: Program, target: str = "python") -> list[str]:
     """``fmt`` and ``show`` for the program."""
-    return fmt_source() + ["", ""] + SHOW
+    return fmt_source() + ["", ""] + AS_FLOAT[target] + ["", ""] + SHOW
 
 
 def q(name: str) -> str:

@@ -29,7 +29,7 @@ from ..worked.expr import Binary, Call, Name, Node, Num, Unary
 RESERVED = frozenset(dir(builtins)) | {
     "math", "sys", "torch", "np", "numpy", "sigmoid", "relu", "relu_slope", "fmt", "_same",
     "show", "show_fixed", "FULL", "DIGITS", "learning_rate", "steps", "epoch", "LOG_EPOCHS",
-    "pow_slope", "model", "optimizer", "net", "params", "TENSOR",
+    "pow_slope", "grad_of", "as_float", "model", "optimizer", "params", "log",
 }
 
 
