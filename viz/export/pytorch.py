@@ -227,7 +227,7 @@ def to_pytorch(prog: Program) -> str:
 
 
 def _log_values(prog: Program, value: dict[str, str]) -> str:
-    return "[" + ", ".join(f"float({value[n]})" for n, _ in prog.log_columns) + "]"
+    return "[" + ", ".join(f"as_float({value[n]})" for n, _ in prog.log_columns) + "]"
 
 
 def _log_print(prog: Program) -> str:

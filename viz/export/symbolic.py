@@ -107,6 +107,10 @@ def add(a: Tree, b: Tree) -> Tree:
         return a
     if isinstance(b, Unary) and b.op == "-":
         return Binary("-", a, b.operand, 0)
+    if isinstance(b, Num) and b.value < 0:
+        return Binary("-", a, num(-b.value), 0)
+    if isinstance(b, Binary) and b.op == "*" and isinstance(b.left, Num) and b.left.value < 0:
+        return Binary("-", a, mul(num(-b.left.value), b.right), 0)
     return Binary("+", a, b, 0)
 
 
