@@ -16,6 +16,7 @@ from .figures import (
     RENDER_TIMEOUT_VAR,
 )
 from .files import EXIT_BAD
+from .export import add_export_parser
 
 
 MAIN_EPILOG = """\
@@ -198,6 +199,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     add_format(p)
     p.set_defaults(func=cmd_train)
+
+    add_export_parser(sub, add)
 
     p = add("examples", "list the bundled worked examples, or copy one to start your own")
     p.add_argument("--copy", metavar="NAME", help="copy this bundled example")
