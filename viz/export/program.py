@@ -231,6 +231,8 @@ def from_graph(root: Value, params: Sequence[Value] | None = None, lr: float | N
             trees[i] = tree
         else:
             inline[id(v)] = tree
+    if params is not None:  # the order the caller lists them in (model.parameters())
+        pars = {ident[id(p)]: pars[ident[id(p)]] for p in params if id(p) in ident}
     loss = ident[id(root)] if root.parents else None
     if loss is None:
         raise ExportError("the graph is a single leaf: there is nothing to compute")
