@@ -485,3 +485,16 @@ def test_a_value_graph_of_plain_values_exports(tmp_path):
     assert close(float(printed["Gradients"]["a"]), a.grad)
     assert close(float(printed["Gradients"]["b"]), b.grad)
     assert close(float(printed["Loss"]["f"]), out.data)
+
+
+def test_the_readme_shows_a_real_export():
+    """Every line of the README's export excerpts is a line of today's export."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## When you outgrow scalars", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    assert len(blocks) == 2
+    example = worked.load(worked.EXAMPLES_DIR / "seed002_1-1-1_training.toml")
+    for block, target in zip(blocks, ("python", "pytorch")):
+        program = export.export(example, target).split("\n")
+        for line in block.rstrip("\n").split("\n"):
+            assert line in program, (target, line)

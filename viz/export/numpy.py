@@ -49,6 +49,10 @@ def to_numpy(prog: Program) -> str:
     if net is None:
         raise ExportError(f"--to numpy needs a layered network: {why} "
                           "(--to python and --to pytorch export any graph)")
+    if prog.loss is not None and net.where(prog.loss) is not None:
+        raise ExportError(f"the loss {prog.show(prog.loss)} is a node of the network itself; "
+                          "--to numpy needs it computed after the network (--to python "
+                          "exports it)")
     s = prog.show
     L = len(net.layers)
     taken = set(prog.inputs) | set(prog.trees)

@@ -124,7 +124,7 @@ def _layered(prog: Program, net: layers.Network) -> tuple[list[str], list[str], 
     below = v["inputs"]
     for k, layer in enumerate(net.layers, start=1):
         shared = f" + {v[f'shared_bias{k}']}" if layer.shared_bias else ""
-        forward.append(f"{v[f'z{k}']} = {v[f'layer{k}']}({below}){shared}  # net inputs "
+        forward.append(f"{v[f'z{k}']} = {v[f'layer{k}']}({below}){shared}  # net input{'s' if len(layer.nets) > 1 else ''} "
                        f"{', '.join(s(z) for z in layer.nets)}")
         if layer.activation == "linear":
             forward.append(f"{v[f'a{k}']} = {v[f'z{k}']}  # linear activation: a = z")
@@ -206,7 +206,8 @@ def to_pytorch(prog: Program) -> str:
         shown_back = common.report_lines(prog, value, grad, {})[1]
     step: list[str] = []
     if prog.loss is not None and params:
-        step = ["", "# Backward pass: every gradient, by the chain rule", f"{prog.loss}.backward()"]
+        step = ["", "# Backward pass: every gradient, by the chain rule",
+                f"{value[prog.loss]}.backward()"]
         if trains:
             step += ["# One step of gradient descent", "optimizer.step()"]
     if prog.steps > 1 and trains:
