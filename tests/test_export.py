@@ -51,11 +51,18 @@ def targets(*names):
 # --- running a program and reading what it prints ---------------------------------------
 
 
+_RAN: dict[tuple[str, tuple[str, ...]], str] = {}  # (program, args) -> stdout: each runs once
+
+
 def run_program(path: Path, *args: str) -> str:
+    key = (path.read_text(encoding="utf-8"), args)
+    if key in _RAN:
+        return _RAN[key]
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # standalone: no chainrule
     done = subprocess.run([sys.executable, str(path), *args], capture_output=True, text=True,
                           env=env, cwd=path.parent, timeout=300)
     assert done.returncode == 0, done.stderr
+    _RAN[key] = done.stdout
     return done.stdout
 
 
@@ -498,3 +505,23 @@ def test_the_readme_shows_a_real_export():
         program = export.export(example, target).split("\n")
         for line in block.rstrip("\n").split("\n"):
             assert line in program, (target, line)
+
+
+def test_the_work_of_an_export_is_bounded(tmp_path, capsys):
+    """A node of 1,500 terms would need 3,001 derivatives of a 6,000-part
+    expression: refused in one line, before any of that work."""
+    n = 1500
+    leaves = "\n".join(f"x{i} = 0.5" for i in range(n))
+    params = "\n".join(f"w{i} = 0.1" for i in range(n)) + "\nb = 0.0"
+    wide = "+".join(f"w{i}*x{i}" for i in range(n)) + "+b"
+    path = tmp_path / "wide.toml"
+    path.write_text(f"[inputs]\n{leaves}\n[params]\n{params}\n[nodes]\nloss = \"{wide}\"\n"
+                    "[train]\nlr = 0.1\n", encoding="utf-8")
+    assert main(["export", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "too large to export" in err
+    # just under the limit, a wide node exports and its program runs
+    small = worked.loads(path.read_text().replace(wide, "+".join(
+        f"w{i}*x{i}" for i in range(300)) + "+b"), "small.toml")
+    printed = parse(run_program(write(tmp_path, small, "python"), "--full"))
+    assert float(printed["Gradients"]["w7"]) == 0.5 and float(printed["Gradients"]["b"]) == 1.0

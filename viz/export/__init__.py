@@ -21,6 +21,16 @@ from ..worked import Example
 from .program import ExportError, Program, from_example, from_graph
 
 TARGETS = ("python", "pytorch", "numpy")
+#: The most work an export may do: Σ over the nodes of (expression size × names it
+#: uses), the cost of writing each node's local derivative by every name it uses.
+MAX_EXPORT_WORK = 5_000_000
+
+
+def export_work(prog: Program) -> int:
+    """The work of exporting ``prog`` (see ``MAX_EXPORT_WORK``)."""
+    from ..worked import expr
+
+    return sum(len(expr.postorder(t)) * max(1, len(expr.names(t))) for t in prog.trees.values())
 
 
 def program_of(source: Any, params: Sequence[Any] | None = None, lr: float | None = None,
@@ -37,6 +47,11 @@ def export(source: Any, target: str = "python", **options: Any) -> str:
     """The program text of ``source`` (an ``Example``, a ``Value`` or a ``Program``)
     for ``target`` (python, pytorch or numpy)."""
     prog = program_of(source, **options)
+    work = export_work(prog)
+    if work > MAX_EXPORT_WORK:
+        raise ExportError(f"too large to export as a program: {work:,} units of work "
+                          f"(expression parts × names, summed over the nodes), over the limit "
+                          f"of {MAX_EXPORT_WORK:,}")
     if target == "python":
         from .python import to_python as write
     elif target == "pytorch":
@@ -63,5 +78,5 @@ def to_numpy(source: Any, **options: Any) -> str:
     return export(source, "numpy", **options)
 
 
-__all__ = ["ExportError", "Program", "TARGETS", "export", "from_example", "from_graph",
+__all__ = ["MAX_EXPORT_WORK", "ExportError", "export_work", "Program", "TARGETS", "export", "from_example", "from_graph",
            "program_of", "to_numpy", "to_python", "to_pytorch"]
