@@ -186,7 +186,6 @@ def to_pytorch(prog: Program) -> str:
         setup, forward, value, grad, new, params = _scalar(prog)
     else:
         setup, forward, value, grad, new, params = _layered(prog, net)
-        grad = {p: g for p, g in grad.items()}
     lines += setup + [""]
     trains = prog.trains
     if prog.loss is not None:
@@ -202,8 +201,6 @@ def to_pytorch(prog: Program) -> str:
     lines.append("")
     shown_forward, shown_back = common.report_lines(prog, value, grad if prog.loss else {},
                                                     new if trains else {})
-    if prog.loss is not None and net is not None and not trains:
-        shown_back = common.report_lines(prog, value, grad, {})[1]
     step: list[str] = []
     if prog.loss is not None and params:
         step = ["", "# Backward pass: every gradient, by the chain rule",
