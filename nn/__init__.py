@@ -53,6 +53,7 @@ from .losses import (
 )
 from .module import Module
 from .optim import SGD, Adam, Optimizer
+from .torch_bridge import from_torch, to_torch
 from .train import History, fit, format_epoch, format_final
 from autograd import __version__
 
@@ -84,4 +85,6 @@ __all__ = [
     "one_neuron_chain_1_1_1",
     "sigmoid_2_3_1",
     "linear_3_4_2_exercise",
+    "to_torch",
+    "from_torch",
 ]

@@ -52,7 +52,7 @@ def test_a_comparison_shows_as_an_html_table(cells):
     rows = re.findall(r"<tr\b[^>]*>", html.split("<tbody>", 1)[1])
     assert len(rows) == 4  # a_h1, w5, b1, w6: one row per hand number
     assert html.count('<tr class="wrong">') == 1  # 0.0872 for ∂loss/∂w6 = 0.0827: 5 % off
-    assert "0.0872" in html and "0.082668" in html
+    assert "0.0872" in html and "0.0827" in html  # the engine at the hand's 4 decimals
     assert "text/markdown" not in bundle or "| quantity |" in bundle["text/markdown"]
     assert bundle["text/plain"].startswith("<Comparison: 4 numbers")
 

@@ -18,6 +18,7 @@ from .figures import (
     RENDER_TIMEOUT_VAR,
 )
 from .files import EXIT_BAD
+from .export import add_export_parser
 from .page import add_parser as add_page_parser
 
 COLOR_HELP = ("colour the output (auto: only on a terminal; NO_COLOR set: never; "
@@ -267,6 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     add_format(p)
     p.set_defaults(func=cmd_train)
+
+    add_export_parser(sub, add)
 
     p = add("examples", "list the bundled worked examples, or copy one to start your own")
     p.add_argument("--copy", metavar="NAME", help="copy this bundled example")
