@@ -121,7 +121,7 @@ def test_one_version_everywhere():
 
 @pytest.mark.parametrize("argv, status, stream, first", [
     (["--version"], 0, "stdout", "chainrule "),
-    (["check", "-"], 0, "stdout", "2-2-1 sigmoid network"),
+    (["check", "-"], 0, "stdout", "3-4-2 linear network"),
 ])
 def test_python_dash_m_viz(argv, status, stream, first):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
