@@ -5,8 +5,11 @@ markdown-it-py, every equation by KaTeX, the ``--standalone`` document by
 pdflatex and pdftotext, JSON by jsonschema against the documented
 ``SCHEMA``. The expectations come from outside the writers: the worked-example
 files themselves (read with tomllib: how many hand numbers, their values),
-the documents' known slips (the files' comments), and float arithmetic
-written out here. The HTML page in a browser is tests/test_formats_browser.py.
+the documents' known slips (seed 000's graph slips and seed 001's
+arithmetic slips, read from the documents), and float arithmetic written out
+here. Which rows are wrong is otherwise read from ``--format json``'s
+data.verdicts: another writer of the same report, so every other format is
+compared with it. The HTML page in a browser is tests/test_formats_browser.py.
 """
 
 from __future__ import annotations
@@ -36,13 +39,21 @@ EXAMPLES = ["seed000", "seed001", "seed002", "seed003_2", "seed003_3"]
 # Two parameters per example for ``explain`` (seed003_2 has no loss: nothing to differentiate).
 EXPLAIN = {"seed000": ["w14", "b6"], "seed001": ["b1", "w5"], "seed002": ["w1", "b2"],
            "seed003_3": ["W1_1_1", "b2_2"]}
-# The numbers each document prints wrong, from the files' comments (GARBLED, sign dropped).
-WRONG = {"seed000": {"value a5", "value z6", "value a6", "value o6", "delta z5", "delta z4",
-                     "delta i5", "updated w35", "updated w46"}}
-CHECK_COLUMNS = ["quantity", "hand", "engine", "engine-hand", "rel", "verdict"]
+# Seed 000's graph quantities (value/grad/delta/updated) that the document prints wrong, read
+# from the document (GARBLED, sign dropped): an anchor independent of any writer.
+SEED000_SLIPS = {"value a5", "value z6", "value a6", "value o6", "delta z5", "delta z4",
+                 "delta i5", "updated w35", "updated w46"}
+GRAPH_KINDS = ("value", "grad", "delta", "updated")
+# The check table's first five titles; then an optional "hint", then "verdict" (last).
+FIRST_COLUMNS = ["quantity", "hand", "engine", "engine-hand", "rel"]
+CHECK_HEADERS = (FIRST_COLUMNS + ["verdict"], FIRST_COLUMNS + ["hint", "verdict"])
+# The document's own arithmetic: printed, result, [hint,] verdict, arithmetic.
+ARITHMETIC_HEADERS = (["printed", "result", "verdict", "arithmetic"],
+                      ["printed", "result", "hint", "verdict", "arithmetic"])
 VERDICTS = ("exact", "close", "wrong")
 NUMBER = re.compile(r"[+-]?\d*\.?\d+(?:[eE][+-]?\d+)?")
-EXPECT_KINDS = [("values", "value"), ("grads", "grad"), ("deltas", "delta"), ("updated", "updated")]
+EXPECT_KINDS = {"values": "value", "local": "local", "grads": "grad", "deltas": "delta",
+                "steps": "step", "updated": "updated", "arithmetic": "arithmetic"}
 
 COMMANDS = ([["run", ex, "--no-graphs"] for ex in EXAMPLES]
             + [["check", ex] for ex in EXAMPLES]
@@ -63,11 +74,39 @@ def cli(capsys, *args: str) -> tuple[int, str, str]:
     return status, out, err
 
 
+def json_verdicts(capsys, command: list[str]) -> list[dict]:
+    """data.verdicts of ``COMMAND --format json`` (run and check), in the check's order; check
+    exits 1 exactly when one of them is wrong, every other command 0."""
+    status, out, err = cli(capsys, *command, "--format", "json")
+    verdicts = json.loads(out)["data"]["verdicts"]
+    wrong = command[0] == "check" and any(v["verdict"] == "wrong" for v in verdicts)
+    assert status == (1 if wrong else 0), f"{ids(command)} --format json: exit {status}: {err}"
+    return verdicts
+
+
+def graph_verdicts(verdicts: list[dict]) -> list[dict]:
+    """The main check table's verdicts: all but the document's own arithmetic lines."""
+    return [v for v in verdicts if v["kind"] != "arithmetic"]
+
+
+def arithmetic_verdicts(verdicts: list[dict]) -> list[dict]:
+    return [v for v in verdicts if v["kind"] == "arithmetic"]
+
+
+def wrong_rows(verdicts: list[dict]) -> list[int]:
+    return [k for k, v in enumerate(verdicts) if v["verdict"] == "wrong"]
+
+
+def expected_status(capsys, command: list[str]) -> int:
+    if command[0] != "check":
+        return 0
+    return 1 if wrong_rows(json_verdicts(capsys, command)) else 0
+
+
 def output(capsys, command: list[str], *options: str) -> str:
+    expected = expected_status(capsys, command)
     status, out, err = cli(capsys, *command, *options)
-    example = command[1]
-    wrong = command[0] == "check" and bool(WRONG.get(example))
-    assert status == (1 if wrong else 0), f"{ids(command)} {' '.join(options)}: exit {status}: {err}"
+    assert status == expected, f"{ids(command)} {' '.join(options)}: exit {status}: {err}"
     assert "Traceback" not in err and out
     return out
 
@@ -88,32 +127,74 @@ def file_of(capsys, example: str) -> Path:
     return path
 
 
-def hand_numbers(path: Path) -> list[tuple[str, float]]:
-    """Every number a file expects, as (quantity, value), in the check's order: values, grads,
-    deltas, updated, then each epoch's."""
+def all_hand_numbers(path: Path) -> list[tuple[str, float]]:
+    """Every number a file expects, as (quantity, value), in the check's order, which is the
+    file's line order: tomllib keeps the tables (and each table's keys) in the order they are
+    written, and each [expect.*] table is one block of lines. Local derivatives are "local
+    OUT/IN", parameter steps "step NAME", the document's arithmetic lines "arithmetic LINE",
+    each [[expect.epochs]] entry's numbers "epoch N NAME"."""
     expect = tomllib.loads(path.read_text(encoding="utf-8")).get("expect", {})
-    out = [(f"{kind} {name}", float(value)) for key, kind in EXPECT_KINDS
-           for name, value in expect.get(key, {}).items()]
-    for entry in expect.get("epochs", []):
-        out += [(f"epoch {entry['epoch']} {name}", float(value))
-                for name, value in entry.items() if name != "epoch"]
+    out = []
+    for key, table in expect.items():
+        if key == "epochs":
+            for entry in table:
+                out += [(f"epoch {entry['epoch']} {name}", float(value))
+                        for name, value in entry.items() if name != "epoch"]
+        else:
+            out += [(f"{EXPECT_KINDS[key]} {name}", float(value)) for name, value in table.items()]
     return out
 
 
-def text_check_rows(text: str) -> list[dict[str, str]]:
-    """The check table of the text output: quantity, hand, engine, engine-hand, rel, verdict."""
+def hand_numbers(path: Path) -> list[tuple[str, float]]:
+    """The main check table's numbers: every hand number but the arithmetic lines."""
+    return [(q, v) for q, v in all_hand_numbers(path) if not q.startswith("arithmetic ")]
+
+
+def arithmetic_numbers(path: Path) -> list[tuple[str, float]]:
+    """[expect.arithmetic]: (line as written, printed result), in the file's order."""
+    return [(q.removeprefix("arithmetic "), v) for q, v in all_hand_numbers(path)
+            if q.startswith("arithmetic ")]
+
+
+def text_table(text: str, headers: tuple[list[str], ...]) -> tuple[list[str], list[dict[str, str]]]:
+    """The text table whose title line is one of HEADERS: (its titles, its rows). A number column
+    is right-aligned under its title, hint/verdict/arithmetic left-aligned from theirs; a wrong
+    row starts with a mark (✗, or X where the stdout cannot spell it)."""
     lines = text.splitlines()
-    start = next(k for k, line in enumerate(lines) if line.split() == CHECK_COLUMNS)
+    (start,) = [k for k, line in enumerate(lines) if line.split() in headers]
+    titles = lines[start].split()
+    starts = {t: lines[start].index(f" {t}") + 1 for t in titles if t in ("hint", "verdict", "arithmetic")}
+    left = min(starts.values())  # where the left-aligned columns begin
+    numbers = [t for t in titles if t not in starts and t != "quantity"]
     rows = []
     for line in lines[start + 1:]:
-        tokens = line.split()
-        if len(tokens) < 7 or tokens[-1].lower() not in VERDICTS or not NUMBER.fullmatch(tokens[-5]):
-            break  # the summary line under the table ("8 numbers: 7 exact, 1 close, 0 wrong")
-        if tokens[0] in ("✗", "X"):  # the mark of a wrong row
+        tokens = line[:left].split()
+        if tokens and tokens[0] in ("✗", "X"):
             tokens = tokens[1:]
-        row = dict(zip(CHECK_COLUMNS, [" ".join(tokens[:-5]), *tokens[-5:]]))
-        rows.append({**row, "verdict": row["verdict"].lower()})
-    return rows
+        verdict_end = starts.get("arithmetic", len(line))
+        verdict = line[starts["verdict"]:verdict_end].strip().lower()
+        if verdict not in VERDICTS or len(tokens) < len(numbers) or \
+                not all(NUMBER.match(t) for t in tokens[-len(numbers):]):
+            break  # the line under the table (a title, "8 numbers: 7 exact, 1 close, 0 wrong")
+        row = dict(zip(numbers, tokens[-len(numbers):]), verdict=verdict)
+        if "quantity" in titles:
+            row["quantity"] = " ".join(tokens[:-len(numbers)])
+        if "hint" in starts:
+            row["hint"] = line[starts["hint"]:starts["verdict"]].strip()
+        if "arithmetic" in starts:
+            row["arithmetic"] = line[starts["arithmetic"]:].strip()
+        rows.append(row)
+    return titles, rows
+
+
+def text_check_rows(text: str) -> list[dict[str, str]]:
+    """The check table of the text output: quantity, hand, engine, engine-hand, rel, [hint,] verdict."""
+    return text_table(text, CHECK_HEADERS)[1]
+
+
+def text_arithmetic_rows(text: str) -> list[dict[str, str]]:
+    """The document's own arithmetic in the text output: printed, result, [hint,] verdict, arithmetic."""
+    return text_table(text, ARITHMETIC_HEADERS)[1]
 
 
 def canonical_number(text: str) -> str:
@@ -138,21 +219,57 @@ def test_every_bundled_example_is_covered_and_each_prefix_names_one(capsys):
 # --- Markdown ----------------------------------------------------------------------------------
 
 def check_table_of(tables: list[list[list[str]]]) -> list[list[str]]:
-    (table,) = [t for t in tables if t[0] == CHECK_COLUMNS]
+    """The table whose first five titles are the check's (quantity … rel)."""
+    (table,) = [t for t in tables if t[0][:5] == FIRST_COLUMNS]
+    assert table[0] in CHECK_HEADERS, table[0]
     return table
+
+
+def arithmetic_table_of(tables: list[list[list[str]]]) -> list[list[str]] | None:
+    found = [t for t in tables if t[0][:2] == ["printed", "result"]]
+    assert len(found) <= 1
+    if found:
+        assert found[0][0] in ARITHMETIC_HEADERS, found[0][0]
+    return found[0] if found else None
+
+
+def assert_tables_match(capsys, command: list[str], tables: list[list[list[str]]],
+                        verdict_of=lambda cell: cell.lower(), number=float) -> None:
+    """The main check table and the arithmetic table (header first, cells as text) against the
+    file's hand numbers (tomllib) and the JSON's verdicts (which rows are wrong, where a hint is)."""
+    path = file_of(capsys, command[1])
+    verdicts = json_verdicts(capsys, command)
+    table = check_table_of(tables)
+    rows = table[1:]
+    expected = hand_numbers(path)
+    assert len(rows) == len(expected) and all(len(row) == len(table[0]) for row in rows)
+    # the hand column is the file's numbers, in the file's order
+    assert [number(row[1]) for row in rows] == [value for _, value in expected]
+    verdict = [verdict_of(row[-1]) for row in rows]  # the verdict is the last column
+    assert all(v in VERDICTS for v in verdict), verdict
+    graph = graph_verdicts(verdicts)
+    assert verdict == [v["verdict"] for v in graph]
+    assert [k for k, v in enumerate(verdict) if v == "wrong"] == wrong_rows(graph)
+    # the hint column is there exactly when one of the table's verdicts has a hint
+    assert ("hint" in table[0]) == any(v["hint"] for v in graph)
+    arithmetic = arithmetic_numbers(path)
+    lines = arithmetic_table_of(tables)
+    if not arithmetic:
+        assert lines is None
+        return
+    assert lines is not None and len(lines) - 1 == len(arithmetic)
+    assert all(len(row) == len(lines[0]) for row in lines[1:])
+    assert sorted(number(row[0]) for row in lines[1:]) == sorted(v for _, v in arithmetic)
+    assert [number(row[0]) for row in lines[1:]] == [v for _, v in arithmetic]  # file order
+    column = lines[0].index("verdict")
+    verdict = [verdict_of(row[column]) for row in lines[1:]]
+    assert verdict == [v["verdict"] for v in arithmetic_verdicts(verdicts)]
 
 
 @pytest.mark.parametrize("command", TABLE_COMMANDS, ids=ids)
 def test_markdown_check_table_has_a_row_per_hand_number(capsys, command):
-    expected = hand_numbers(file_of(capsys, command[1]))
-    table = check_table_of(markdown_tables(output(capsys, command, "--format", "markdown")))
-    rows = table[1:]
-    assert len(rows) == len(expected)
-    assert all(len(row) == len(CHECK_COLUMNS) for row in rows)
-    # the hand column is the file's numbers, in order
-    assert [float(row[1]) for row in rows] == [value for _, value in expected]
-    assert all(row[5].lower() in VERDICTS for row in rows)
-    assert sum(row[5].lower() == "wrong" for row in rows) == len(WRONG.get(command[1], ()))
+    tables = markdown_tables(output(capsys, command, "--format", "markdown"))
+    assert_tables_match(capsys, command, tables)
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=ids)
@@ -220,7 +337,7 @@ def latex_text(cell: str) -> str:
 def test_latex_fragment_is_written(capsys):
     """--format latex prints a fragment (the writer must not fail on any report)."""
     status, out, err = cli(capsys, "check", "seed001", "--format", "latex")
-    assert (status, err) == (0, "")
+    assert (status, err) == (1, "")  # seed 001's arithmetic slips
     assert latex_tables(out) and "\\documentclass" not in out
 
 
@@ -238,12 +355,9 @@ def test_every_latex_equation_renders_in_katex_as_ascii(capsys, command):
 def test_latex_check_table_has_a_row_per_hand_number(capsys, command):
     expected = hand_numbers(file_of(capsys, command[1]))
     tex = output(capsys, command, "--format", "latex")
-    (table,) = [t for t in latex_tables(tex) if t[0] == CHECK_COLUMNS]
-    rows = table[1:]
-    assert len(rows) == len(expected) and all(len(row) == 6 for row in rows)
-    assert [float(canonical_number(row[1])) for row in rows] == [v for _, v in expected]
-    wrong = sum(latex_text(row[5]).lower() == "wrong" for row in rows)
-    assert wrong == len(WRONG.get(command[1], ()))
+    tables = [[[latex_text(cell) for cell in row] for row in table] for table in latex_tables(tex)]
+    assert_tables_match(capsys, command, tables, number=lambda cell: float(canonical_number(cell)))
+    assert len(check_table_of(tables)) - 1 == len(expected)
 
 
 def standalone(capsys, command: list[str]) -> str:
@@ -255,12 +369,17 @@ def standalone(capsys, command: list[str]) -> str:
 @pytest.mark.parametrize("example", EXAMPLES)
 def test_latex_standalone_run_compiles_and_shows_the_check_numbers(capsys, tmp_path, example):
     command = ["run", example, "--no-graphs"]
-    rows = text_check_rows(output(capsys, command))
+    text = output(capsys, command)
+    rows = text_check_rows(text)
     assert len(rows) == len(hand_numbers(file_of(capsys, example)))
+    lines = text_arithmetic_rows(text) if arithmetic_numbers(file_of(capsys, example)) else []
+    assert len(lines) == len(arithmetic_numbers(file_of(capsys, example)))
     pdf = pdflatex_compile(standalone(capsys, command), tmp_path, name=example)
     words = set(pdf_text(pdf).replace("\u2212", "-").split())
     missing = [(row["quantity"], number) for row in rows for number in (row["hand"], row["engine"])
                if number not in words]
+    missing += [(row["arithmetic"], number) for row in lines for number in (row["printed"], row["result"])
+                if number not in words]
     assert missing == []
 
 
@@ -281,6 +400,36 @@ def test_seed001_explain_pdf_has_the_gradient_worked_by_hand(capsys, tmp_path):
     pdf = pdflatex_compile(standalone(capsys, ["explain", "seed001", "--wrt", "b1"]), tmp_path)
     assert f"{seed001()['grad b1']:.4g}" == "0.02836"
     assert "0.02836" in pdf_text(pdf).split()
+
+
+# --- the documents' slips, read from the documents -------------------------------------------
+
+def test_seed000_wrong_graph_numbers_are_the_documents_slips(capsys):
+    verdicts = json_verdicts(capsys, ["check", "seed000"])
+    wrong = {v["quantity"] for v in verdicts if v["verdict"] == "wrong" and v["kind"] in GRAPH_KINDS}
+    assert wrong == SEED000_SLIPS
+    # Δw35 = 0.9 × 0.00653 × 1 = 0.00588 is printed with the sign dropped (δ5 < 0), Δw46 = 0.046
+    # from the garbled a4: 0.9 · 0.131 · 0.332 = 0.0391
+    assert {v["quantity"] for v in verdicts if v["verdict"] == "wrong" and v["kind"] == "step"} == \
+        {"step w35", "step w46"}
+    assert f"{0.9 * 0.131 * 0.332:.3f}" == "0.039"
+
+
+def test_seed001_wrong_arithmetic_is_the_documents_own(capsys):
+    """Seed 001's slips are its arithmetic: 0.0134 × 0.10 = 0.00134 (printed 0.00135), the copied
+    0.0555 · 0.2413 · 0.10 = 0.00134, and 0.5969 × 0.4031 = 0.2406 (printed 0.2407)."""
+    assert f"{0.0134 * 0.10:.5f}" == "0.00134" and f"{0.0555 * 0.2413 * 0.10:.5f}" == "0.00134"
+    assert f"{0.5969 * 0.4031:.4f}" == f"{0.5969 * (1 - 0.5969):.4f}" == "0.2406"
+    verdicts = json_verdicts(capsys, ["check", "seed001"])
+    assert {v["name"] for v in verdicts if v["verdict"] == "wrong"} == {
+        "0.0134 * 0.10", "0.0555 * 0.2413 * 0.10", "0.5969 * 0.4031", "0.5969 * (1 - 0.5969)"}
+    assert all(v["hint"] == "arithmetic" for v in verdicts if v["verdict"] == "wrong")
+
+
+def test_seed003_3_has_no_wrong_number(capsys):
+    status, _, err = cli(capsys, "check", "seed003_3")
+    assert (status, err) == (0, "")
+    assert all(v["verdict"] != "wrong" for v in json_verdicts(capsys, ["check", "seed003_3"]))
 
 
 # --- JSON ------------------------------------------------------------------------------------------
@@ -311,12 +460,15 @@ def test_json_validates_against_its_schema(capsys, command):
 
 @pytest.mark.parametrize("example", EXAMPLES)
 def test_json_check_verdicts_are_the_files_numbers(capsys, example):
-    expected = hand_numbers(file_of(capsys, example))
+    expected = all_hand_numbers(file_of(capsys, example))
     data = json.loads(output(capsys, ["check", example], "--format", "json"))["data"]
     verdicts = data["verdicts"]
     assert [(v["quantity"], v["hand_value"]) for v in verdicts] == expected
-    assert {v["quantity"] for v in verdicts if v["verdict"] == "wrong"} == WRONG.get(example, set())
-    assert data["summary"]["wrong"] == len(WRONG.get(example, ())) and data["ok"] == (example not in WRONG)
+    assert all(v["quantity"] == f"{v['kind']} {v['name']}" for v in verdicts if v["kind"] != "epoch")
+    wrong = [v for v in verdicts if v["verdict"] == "wrong"]
+    assert data["summary"] == {"total": len(verdicts), "wrong": len(wrong),
+                               **{k: sum(v["verdict"] == k for v in verdicts) for k in ("exact", "close")}}
+    assert data["ok"] == (not wrong)
     assert json.loads(output(capsys, ["check", example], "--json")) == \
         json.loads(output(capsys, ["check", example], "--format", "json"))  # the alias
 
@@ -354,9 +506,16 @@ def test_check_on_a_cp1252_stdout_reports_wrong_numbers_not_a_crash(capsys, tmp_
     assert status == 1  # seed 000's garbled numbers, not a crash
     text = raw.decode("cp1252")
     rows = text_check_rows(text)
-    assert {row["quantity"] for row in rows if row["verdict"] == "wrong"} == WRONG["seed000"]
+    wrong = {row["quantity"] for row in rows if row["verdict"] == "wrong"}
+    assert {q for q in wrong if q.split()[0] in GRAPH_KINDS} == SEED000_SLIPS
+    graph = graph_verdicts(json_verdicts(capsys, ["check", "seed000"]))
+    assert wrong == {v["quantity"] for v in graph if v["verdict"] == "wrong"}
     assert [row["engine"] for row in rows] == [row["engine"] for row in
                                                text_check_rows(output(capsys, ["check", "seed000"]))]
+    lines = text_arithmetic_rows(text)
+    assert [row["verdict"] for row in lines] == [row["verdict"] for row in
+                                                 text_arithmetic_rows(output(capsys, ["check", "seed000"]))]
+    assert len(lines) == len(arithmetic_numbers(file_of(capsys, "seed000")))
 
 
 def test_explain_on_a_cp1252_stdout_spells_its_symbols(tmp_path):

@@ -3,8 +3,10 @@ test that every format shows the text output's numbers.
 
 A page must name no external URL, make no network request and log no error
 when opened from a file; its check table has one row per hand number of the
-file (tomllib counts them), its wrong rows have class "wrong", and its math
-is MathML that the browser lays out. Screenshots of seed 001's pages go to
+file (tomllib counts them) and its arithmetic table one per printed
+arithmetic line, its wrong rows (those ``--format json`` calls wrong, and
+seed 000's slips read from the document) have class "wrong", and its math is
+MathML that the browser lays out. Screenshots of seed 001's pages go to
 ``tmp_path``, and also to ``$CHAINRULE_SCREENSHOTS`` when that is set (to
 look at them).
 """
@@ -26,11 +28,16 @@ from viz.cli import main
 EXAMPLES = ["seed000", "seed001", "seed002", "seed003_2", "seed003_3"]
 EXPLAIN = {"seed000": ["w14", "b6"], "seed001": ["b1", "w5"], "seed002": ["w1", "b2"],
            "seed003_3": ["W1_1_1", "b2_2"]}
-# The numbers each document prints wrong, from the files' comments (GARBLED, sign dropped).
-WRONG = {"seed000": {"value a5", "value z6", "value a6", "value o6", "delta z5", "delta z4",
-                     "delta i5", "updated w35", "updated w46"}}
-CHECK_COLUMNS = ["quantity", "hand", "engine", "engine-hand", "rel", "verdict"]
-NUMBER_COLUMNS = ["hand", "engine", "engine-hand", "rel"]
+# Seed 000's graph quantities (value/grad/delta/updated) that the document prints wrong, read
+# from the document (GARBLED, sign dropped): an anchor independent of any writer.
+SEED000_SLIPS = {"value a5", "value z6", "value a6", "value o6", "delta z5", "delta z4",
+                 "delta i5", "updated w35", "updated w46"}
+GRAPH_KINDS = ("value", "grad", "delta", "updated")
+# The check table's first five titles; then an optional "hint", then "verdict" (last).
+FIRST_COLUMNS = ["quantity", "hand", "engine", "engine-hand", "rel"]
+CHECK_HEADERS = (FIRST_COLUMNS + ["verdict"], FIRST_COLUMNS + ["hint", "verdict"])
+ARITHMETIC_HEADERS = (["printed", "result", "verdict", "arithmetic"],
+                      ["printed", "result", "hint", "verdict", "arithmetic"])
 VERDICTS = ("exact", "close", "wrong")
 NUMBER = re.compile(r"[+-]?\d*\.?\d+(?:[eE][+-]?\d+)?")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -65,26 +72,57 @@ def cli(capsys, *args: str) -> tuple[int, str, str]:
     return status, out, err
 
 
+def json_verdicts(capsys, command: list[str]) -> list[dict]:
+    """data.verdicts of ``COMMAND --format json`` (run and check) in the check's order; check
+    exits 1 exactly when one of them is wrong, every other command 0."""
+    status, out, err = cli(capsys, *command, "--format", "json")
+    verdicts = json.loads(out)["data"]["verdicts"]
+    wrong = command[0] == "check" and any(v["verdict"] == "wrong" for v in verdicts)
+    assert status == (1 if wrong else 0), f"{ids(command)} --format json: exit {status}: {err}"
+    return verdicts
+
+
 def output(capsys, command: list[str], *options: str) -> str:
+    expected = 0
+    if command[0] == "check":
+        expected = int(any(v["verdict"] == "wrong" for v in json_verdicts(capsys, command)))
     status, out, err = cli(capsys, *command, *options)
-    wrong = command[0] == "check" and bool(WRONG.get(command[1]))
-    assert status == (1 if wrong else 0), f"{ids(command)} {' '.join(options)}: exit {status}: {err}"
+    assert status == expected, f"{ids(command)} {' '.join(options)}: exit {status}: {err}"
     return out
 
 
-def hand_count(capsys, example: str) -> int:
-    """How many numbers the file expects: every key under [expect.*], and each epoch's (tomllib)."""
+def expected_numbers(capsys, example: str) -> tuple[int, list[float]]:
+    """(how many graph numbers the file expects, the printed results of its arithmetic lines):
+    every key under [expect.*] but [expect.arithmetic] (values, local, grads, deltas, steps,
+    updated) and each epoch's, then [expect.arithmetic]'s values in the file's order (tomllib)."""
     status, out, _ = cli(capsys, "examples")
     folder = Path(re.search(r"\((/[^)]+)\)", out.splitlines()[0]).group(1))
     (path,) = [p for p in folder.glob("*.toml") if p.stem.startswith(example)]
     expect = tomllib.loads(path.read_text(encoding="utf-8")).get("expect", {})
-    count = sum(len(expect.get(key, {})) for key in ("values", "grads", "deltas", "updated"))
-    return count + sum(len(entry) - 1 for entry in expect.get("epochs", []))
+    assert set(expect) <= {"values", "local", "grads", "deltas", "steps", "updated", "arithmetic",
+                           "epochs"}, sorted(expect)
+    count = sum(len(expect.get(key, {})) for key in ("values", "local", "grads", "deltas", "steps",
+                                                      "updated"))
+    count += sum(len(entry) - 1 for entry in expect.get("epochs", []))
+    return count, [float(v) for v in expect.get("arithmetic", {}).values()]
+
+
+def hand_count(capsys, example: str) -> int:
+    return expected_numbers(capsys, example)[0]
+
+
+def dom_tables(page) -> tuple[dict, dict | None]:
+    """(the check table, the arithmetic table or None) as the browser built them."""
+    tables = page.evaluate(TABLES_JS)
+    (check,) = [t for t in tables if t["head"][:5] == FIRST_COLUMNS]
+    assert check["head"] in CHECK_HEADERS, check["head"]
+    arithmetic = [t for t in tables if t["head"][:2] == ["printed", "result"]]
+    assert len(arithmetic) <= 1 and all(t["head"] in ARITHMETIC_HEADERS for t in arithmetic)
+    return check, (arithmetic[0] if arithmetic else None)
 
 
 def dom_check_table(page) -> list[dict]:
-    (table,) = [t for t in page.evaluate(TABLES_JS) if t["head"] == CHECK_COLUMNS]
-    return table["rows"]
+    return dom_tables(page)[0]["rows"]
 
 
 def keep(path: Path) -> None:
@@ -115,15 +153,29 @@ def test_html_page_opens_offline_with_its_math_laid_out(capsys, chromium_page, c
 @pytest.mark.parametrize("command", TABLE_COMMANDS, ids=ids)
 def test_html_check_table_marks_the_wrong_rows(capsys, chromium_page, command):
     example = command[1]
-    report = json.loads(output(capsys, command, "--format", "json"))
+    verdicts = json_verdicts(capsys, command)
+    graph = [v for v in verdicts if v["kind"] != "arithmetic"]
+    lines = [v for v in verdicts if v["kind"] == "arithmetic"]
+    count, printed = expected_numbers(capsys, example)
     with chromium_page(output(capsys, command, "--format", "html")) as visit:
-        rows = dom_check_table(visit.page)
-    assert len(rows) == hand_count(capsys, example)
-    assert all(len(row["cells"]) == len(CHECK_COLUMNS) for row in rows)
-    wrong = [row for row in rows if row["wrong"]]
-    assert len(wrong) == report["data"]["summary"]["wrong"] == len(WRONG.get(example, ()))
-    assert {" ".join(row["cells"][0].split()) for row in wrong} == WRONG.get(example, set())
-    assert all((row["cells"][5].lower() == "wrong") == row["wrong"] for row in rows)
+        check, arithmetic = dom_tables(visit.page)
+    rows = check["rows"]
+    assert len(rows) == count == len(graph)
+    assert all(len(row["cells"]) == len(check["head"]) for row in rows)
+    assert ("hint" in check["head"]) == any(v["hint"] for v in graph)
+    # the verdict is the last column; a row has class "wrong" exactly when the JSON calls it wrong
+    assert [row["cells"][-1].lower() for row in rows] == [v["verdict"] for v in graph]
+    assert [row["wrong"] for row in rows] == [v["verdict"] == "wrong" for v in graph]
+    if example == "seed000":  # the document's slips, by name
+        names = {" ".join(row["cells"][0].split()) for row in rows if row["wrong"]}
+        assert {n for n in names if n.split()[0] in GRAPH_KINDS} == SEED000_SLIPS
+    if not printed:
+        assert arithmetic is None and lines == []
+        return
+    column = arithmetic["head"].index("verdict")
+    assert [float(row["cells"][0].replace("\u2212", "-")) for row in arithmetic["rows"]] == printed
+    assert [row["cells"][column].lower() for row in arithmetic["rows"]] == [v["verdict"] for v in lines]
+    assert [row["wrong"] for row in arithmetic["rows"]] == [v["verdict"] == "wrong" for v in lines]
 
 
 ALIGN_JS = """() => Array.from(document.querySelectorAll('table')).filter(t => t.tHead).map(t =>
@@ -135,7 +187,7 @@ def test_html_column_titles_align_with_their_numbers(capsys, chromium_page):
     """A number column is right-aligned, its title too (as in the Markdown and LaTeX tables)."""
     with chromium_page(output(capsys, ["run", "seed001", "--no-graphs"], "--format", "html")) as visit:
         tables = visit.page.evaluate(ALIGN_JS)
-    assert len(tables) == 4  # forward pass, gradients, update, check
+    assert len(tables) == 5  # forward pass, gradients, update, check, the document's arithmetic
     misaligned = [(title, head, cell) for table in tables for title, head, cell in table
                   if cell == "right" and head != cell]
     assert misaligned == []
@@ -195,56 +247,80 @@ def canonical_number(text: str) -> str:
     return f"{m.group(1)}e{int(m.group(2) or m.group(3))}" if m else s
 
 
-def text_rows(text: str) -> list[list[str]]:
-    """The text check table's number columns (hand, engine, engine-hand, rel), one list a row."""
+def text_rows(text: str, headers: tuple[list[str], ...], count: int) -> list[list[str]]:
+    """The number columns of the text table titled by one of HEADERS: the COUNT numbers before
+    the first left-aligned column (hint, verdict), one list a row; a wrong row's mark dropped."""
     lines = text.splitlines()
-    start = next(k for k, line in enumerate(lines) if line.split() == CHECK_COLUMNS)
+    (start,) = [k for k, line in enumerate(lines) if line.split() in headers]
+    header = lines[start]
+    left = min(header.index(f" {t}") + 1 for t in ("hint", "verdict") if f" {t}" in header)
+    verdict = header.index(" verdict") + 1
     rows = []
     for line in lines[start + 1:]:
-        tokens = line.split()
-        if len(tokens) < 7 or tokens[-1].lower() not in VERDICTS or not NUMBER.fullmatch(tokens[-5]):
-            break
-        rows.append(tokens[-5:-1])
+        tokens = line[:left].split()
+        if line[verdict:].lower().split()[:1] not in [[v] for v in VERDICTS] \
+                or len(tokens) < count or not all(NUMBER.match(t) for t in tokens[-count:]):
+            break  # the line under the table
+        rows.append(tokens[-count:])
     return rows
 
 
-def latex_rows(tex: str) -> list[list[str]]:
-    """The LaTeX check table's number columns (a tabular or a longtable)."""
-    (body,) = [body for _, body in
-               re.findall(r"\\begin\{(tabular|longtable)\}\{[lrc]*\}(.*?)\\end\{\1\}", tex, re.S)
-               if "quantity & hand & engine" in body]
-    rows = []
-    for line in body.split("\\midrule", 1)[1].split("\\bottomrule")[0].splitlines():
-        line = line.strip()
-        if line and not line.startswith("\\end") and "quantity & hand" not in line:
-            rows.append([c.strip() for c in re.split(r"(?<!\\)&", line.removesuffix("\\\\"))][1:5])
+LATEX_TABULAR = re.compile(r"\\begin\{(tabular|longtable)\}\{[lrc]*\}(.*?)\\end\{\1\}", re.S)
+
+
+def latex_rows(tex: str, first: list[str], columns: slice) -> list[list[str]]:
+    """The cells in COLUMNS of each body row of the LaTeX table (a tabular or a longtable) whose
+    header starts with the titles FIRST."""
+    found = []
+    for _, body in LATEX_TABULAR.findall(tex):
+        rows = [[c.strip() for c in re.split(r"(?<!\\)&", line.strip().removesuffix("\\\\"))]
+                for line in body.splitlines()
+                if line.strip() and not line.strip().startswith("\\") and "&" in line]
+        if rows and rows[0][:len(first)] == first:
+            found.append([row[columns] for row in rows[1:] if row != rows[0]])  # a repeated header
+    (rows,) = found
     return rows
 
 
-def json_rows(report: dict) -> list[list[str]]:
+def json_rows(report: dict, first: list[str], columns: slice) -> list[list[str]]:
     (table,) = [b for b in report["blocks"] if b["type"] == "table"
-                and [c["title"] for c in b["columns"]] == CHECK_COLUMNS]
-    return [[cell["text"] for cell in row[1:5]] for row in table["rows"]]
+                and [c["title"] for c in b["columns"]][:len(first)] == first]
+    return [[cell["text"] for cell in row[columns]] for row in table["rows"]]
 
 
 @pytest.mark.parametrize("example", ["seed000", "seed001"])
 def test_numbers_in_every_format_equal_the_text_outputs(capsys, chromium_page, example):
+    """The check table's hand, engine, engine-hand and rel, and the arithmetic table's printed
+    and result, are the text output's in Markdown, LaTeX, the HTML DOM and JSON."""
     command = ["check", example]
-    expected = [[canonical_number(c) for c in row] for row in text_rows(output(capsys, command))]
-    assert len(expected) == hand_count(capsys, example)
+    text = output(capsys, command)
+    count, printed = expected_numbers(capsys, example)
+    assert printed, "the example has no arithmetic lines"
+    tables = {"check": (CHECK_HEADERS, FIRST_COLUMNS, slice(1, 5)),
+              "arithmetic": (ARITHMETIC_HEADERS, ["printed", "result"], slice(0, 2))}
+    expected = {name: [[canonical_number(c) for c in row] for row in text_rows(text, headers, 4 if
+                                                                               name == "check" else 2)]
+                for name, (headers, _, _) in tables.items()}
+    assert len(expected["check"]) == count
+    assert [float(row[0]) for row in expected["arithmetic"]] == printed
     with chromium_page(output(capsys, command, "--format", "html")) as visit:
-        html = [row["cells"][1:5] for row in dom_check_table(visit.page)]
-    (md_table,) = [t for t in markdown_tables(output(capsys, command, "--format", "markdown"))
-                   if t[0] == CHECK_COLUMNS]
-    formats = {
-        "markdown": [row[1:5] for row in md_table[1:]],
-        "latex": latex_rows(output(capsys, command, "--format", "latex")),
-        "html": html,
-        "json": json_rows(json.loads(output(capsys, command, "--format", "json"))),
-    }
-    for name, rows in formats.items():
-        got = [[canonical_number(c) for c in row] for row in rows]
-        assert got == expected, f"{name}: the numbers differ from the text output's"
+        check, arithmetic = dom_tables(visit.page)
+    html = {"check": [row["cells"][1:5] for row in check["rows"]],
+            "arithmetic": [row["cells"][0:2] for row in arithmetic["rows"]]}
+    markdown = markdown_tables(output(capsys, command, "--format", "markdown"))
+    latex = output(capsys, command, "--format", "latex")
+    report = json.loads(output(capsys, command, "--format", "json"))
+    for table, (_, first, columns) in tables.items():
+        (md_table,) = [t for t in markdown if t[0][:len(first)] == first]
+        formats = {
+            "markdown": [row[columns] for row in md_table[1:]],
+            "latex": latex_rows(latex, first, columns),
+            "html": html[table],
+            "json": json_rows(report, first, columns),
+        }
+        for name, rows in formats.items():
+            got = [[canonical_number(c) for c in row] for row in rows]
+            assert got == expected[table], f"{name}, {table} table: the numbers differ from the text's"
     # and the engine's numbers are those of the text, digit for digit (not only the same value)
-    engine = [row[1] for row in expected]
+    engine = [row[1] for row in expected["check"]] + [row[1] for row in expected["arithmetic"]]
     assert all(NUMBER.fullmatch(e) for e in engine)
