@@ -41,3 +41,12 @@ def test_each_markdown_excerpt_is_part_of_what_the_command_prints(capsys, comman
     at = README.index(f"`{command}`")
     excerpt = re.search(r"```markdown\n(.*?)```", README[at:], re.S).group(1)
     assert excerpt in run(capsys, command.split()[1:])
+
+
+def test_every_picture_the_readme_shows_is_in_the_repository():
+    root = Path(__file__).resolve().parents[1]
+    pictures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README)
+    assert len(pictures) >= 3
+    for path in pictures:
+        f = root / path
+        assert f.is_file() and f.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", path
