@@ -8,7 +8,8 @@ the rule table (``backprop_values``), so that they can be differentiated again.
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 from .value import CONST, Value
 from .walk import topological_order

@@ -27,7 +27,7 @@ from __future__ import annotations
 import gc
 import threading
 from contextlib import contextmanager
-from typing import Iterator
+from collections.abc import Iterator
 
 _lock = threading.Lock()
 _depth = 0  # blocks open now, in every thread

@@ -8,7 +8,8 @@ the other inputs held fixed; it must agree with the analytic gradient within
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Sequence
+from typing import Any
+from collections.abc import Callable, Sequence
 
 from .backprop import grad
 from .recording import no_grad

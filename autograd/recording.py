@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Iterator
+from collections.abc import Iterator
 
 _recording: ContextVar[bool] = ContextVar("chainrule_recording", default=True)
 

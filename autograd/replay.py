@@ -53,7 +53,8 @@ import operator
 import re
 import types
 from operator import attrgetter, itemgetter
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 from . import rules
 from .recording import no_grad
@@ -133,11 +134,11 @@ class _Sym:
 
     __slots__ = ("src", "paths")
 
-    def __init__(self, src: str, paths: "_Paths") -> None:
+    def __init__(self, src: str, paths: _Paths) -> None:
         self.src = src
         self.paths = paths
 
-    def _bin(self, a: Any, op: str, b: Any) -> "_Sym":
+    def _bin(self, a: Any, op: str, b: Any) -> _Sym:
         return _Sym(f"({_src(a)} {op} {_src(b)})", self.paths)
 
     def __add__(self, o): return self._bin(self, "+", o)
@@ -172,7 +173,7 @@ class _Sym:
         raise _Untraceable("float() of a symbolic operand")
 
     @property
-    def data(self) -> "_Sym":  # a float's number is itself
+    def data(self) -> _Sym:  # a float's number is itself
         return self
 
 

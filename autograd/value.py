@@ -34,7 +34,8 @@ import threading
 from functools import reduce as _reduce
 from operator import add as _add
 from operator import attrgetter
-from typing import Any, Iterable, Sequence
+from typing import Any
+from collections.abc import Iterable, Sequence
 
 from . import rules
 from .recording import is_recording
@@ -65,10 +66,10 @@ class Op:
         derivatives' formulas), declared beside its rule in ``rules.py``."""
         return getattr(self.rule, "display", _CONST_DISPLAY)
 
-    def __copy__(self) -> "Op":
+    def __copy__(self) -> Op:
         return self
 
-    def __deepcopy__(self, memo: dict) -> "Op":
+    def __deepcopy__(self, memo: dict) -> Op:
         return self
 
     def __reduce__(self) -> str:
@@ -145,7 +146,7 @@ def _checked_name(name: Any) -> str:
     return name
 
 
-def _show(v: "Value") -> str:
+def _show(v: Value) -> str:
     """'name = data' for a named node, the number alone otherwise."""
     return f"{v.name} = {v._data!r}" if v.name is not None else repr(v._data)
 
@@ -238,7 +239,7 @@ class Value:
 
     # --- arithmetic ----------------------------------------------------------
 
-    def __add__(self, other: Any) -> "Value":
+    def __add__(self, other: Any) -> Value:
         if other.__class__ is not Value and not isinstance(other, Value):
             other = _const(other)
             if other is NotImplemented:
@@ -254,7 +255,7 @@ class Value:
             return node
         return Value(self._data + other._data)
 
-    def __radd__(self, other: Any) -> "Value":
+    def __radd__(self, other: Any) -> Value:
         other = _const(other)
         if other is NotImplemented:
             return other
@@ -269,7 +270,7 @@ class Value:
             return node
         return Value(other._data + self._data)
 
-    def __sub__(self, other: Any) -> "Value":
+    def __sub__(self, other: Any) -> Value:
         if other.__class__ is not Value and not isinstance(other, Value):
             other = _const(other)
             if other is NotImplemented:
@@ -285,7 +286,7 @@ class Value:
             return node
         return Value(self._data - other._data)
 
-    def __rsub__(self, other: Any) -> "Value":
+    def __rsub__(self, other: Any) -> Value:
         other = _const(other)
         if other is NotImplemented:
             return other
@@ -300,7 +301,7 @@ class Value:
             return node
         return Value(other._data - self._data)
 
-    def __mul__(self, other: Any) -> "Value":
+    def __mul__(self, other: Any) -> Value:
         if other.__class__ is not Value and not isinstance(other, Value):
             other = _const(other)
             if other is NotImplemented:
@@ -316,7 +317,7 @@ class Value:
             return node
         return Value(self._data * other._data)
 
-    def __rmul__(self, other: Any) -> "Value":
+    def __rmul__(self, other: Any) -> Value:
         other = _const(other)
         if other is NotImplemented:
             return other
@@ -331,25 +332,25 @@ class Value:
             return node
         return Value(other._data * self._data)
 
-    def __truediv__(self, other: Any) -> "Value":
+    def __truediv__(self, other: Any) -> Value:
         other = other if isinstance(other, Value) else _const(other)
         if other is NotImplemented:
             return other
         return _divide(self, other)
 
-    def __rtruediv__(self, other: Any) -> "Value":
+    def __rtruediv__(self, other: Any) -> Value:
         other = _const(other)
         if other is NotImplemented:
             return other
         return _divide(other, self)
 
-    def __neg__(self) -> "Value":
+    def __neg__(self) -> Value:
         return _unary(-self._data, NEG, self)
 
-    def __pos__(self) -> "Value":
+    def __pos__(self) -> Value:
         return self
 
-    def __pow__(self, other: Any) -> "Value":
+    def __pow__(self, other: Any) -> Value:
         if isinstance(other, Value):
             return _power(self, other, POW_VALUE)
         other = _const(other)
@@ -357,7 +358,7 @@ class Value:
             return other
         return _power(self, other, POW)
 
-    def __rpow__(self, other: Any) -> "Value":
+    def __rpow__(self, other: Any) -> Value:
         other = _const(other)
         if other is NotImplemented:
             return other
@@ -365,7 +366,7 @@ class Value:
 
     # --- functions -------------------------------------------------------------
 
-    def exp(self) -> "Value":
+    def exp(self) -> Value:
         """e ** self; OverflowError past e**709.78 (the float range)."""
         try:
             out = math.exp(self._data)
@@ -375,17 +376,17 @@ class Value:
             ) from None
         return _unary(out, EXP, self)
 
-    def log(self) -> "Value":
+    def log(self) -> Value:
         """Natural log; ValueError for a value <= 0."""
         x = self._data
         if x <= 0.0:
             raise ValueError(f"log is defined only for values > 0: log({_show(self)})")
         return _unary(math.log(x), LOG, self)
 
-    def tanh(self) -> "Value":
+    def tanh(self) -> Value:
         return _unary(math.tanh(self._data), TANH, self)
 
-    def sigmoid(self) -> "Value":
+    def sigmoid(self) -> Value:
         """1 / (1 + e**-x), computed without overflow for every finite x."""
         x = self._data
         if x >= 0.0:
@@ -395,7 +396,7 @@ class Value:
             out = e / (1.0 + e)
         return _unary(out, SIGMOID, self)
 
-    def relu(self) -> "Value":
+    def relu(self) -> Value:
         """max(0, x); NaN stays NaN."""
         x = self._data
         return _unary(0.0 if x <= 0.0 else x, RELU, self)
@@ -417,14 +418,14 @@ class Value:
 
     # --- copies and pickles ----------------------------------------------------------
 
-    def __copy__(self) -> "Value":
+    def __copy__(self) -> Value:
         """The same number, grad, name and operation, over the same parents."""
         node = _new(Value)
         node._data, node.grad, node._name = self._data, self.grad, self._name
         node._op, node._a, node._b = self._op, self._a, self._b
         return node
 
-    def __deepcopy__(self, memo: dict) -> "Value":
+    def __deepcopy__(self, memo: dict) -> Value:
         """A copy of the whole graph under this node, parents before children
         (no recursion); nodes already in ``memo`` are used as they are."""
         done = memo.get(id(self))

@@ -40,10 +40,10 @@ class _Nary:
     def __reduce__(self) -> str:
         return "NARY"  # pickled as this module's name for it
 
-    def __copy__(self) -> "_Nary":
+    def __copy__(self) -> _Nary:
         return self
 
-    def __deepcopy__(self, memo: dict) -> "_Nary":
+    def __deepcopy__(self, memo: dict) -> _Nary:
         return self
 
 

@@ -15,7 +15,7 @@ function takes ``fused=False`` for the teaching form of the net inputs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
 
 from .layers import MLP
 

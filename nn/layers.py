@@ -22,7 +22,8 @@ layer with a shared bias.
 from __future__ import annotations
 
 import random
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 from autograd import Value, linear
 

@@ -15,7 +15,8 @@ A model's output list fits as it is; a batch is a list of model outputs.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from autograd import Value, sum_of
 

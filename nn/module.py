@@ -7,7 +7,8 @@ each parameter's ``name`` is its dotted path (``layer1.neuron2.w1``), so
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from autograd import Value
 

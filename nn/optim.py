@@ -12,7 +12,8 @@ clears them before the next backward pass (leaves accumulate).
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 from autograd import Value
 

@@ -62,7 +62,7 @@ def to_torch(model: Any) -> Any:
     activations = {"sigmoid": torch.nn.Sigmoid, "tanh": torch.nn.Tanh, "relu": torch.nn.ReLU,
                    "linear": torch.nn.Identity}
     SharedBias = _shared_bias_class(torch)
-    parts: "OrderedDict[str, Any]" = OrderedDict()
+    parts: OrderedDict[str, Any] = OrderedDict()
     for k, layer in enumerate(_layers_of(model), start=1):
         weights, biases = layer.get_weights()
         linear = torch.nn.Linear(layer.nin, layer.nout, bias=not layer.shared_bias,

@@ -28,7 +28,8 @@ import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Callable, Sequence
+from typing import Any
+from collections.abc import Callable, Sequence
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -168,11 +169,11 @@ class Dual:
         self.v, self.d, self.m = v, tuple(d), tuple(m)
 
     @staticmethod
-    def input(value: float, i: int, n: int) -> "Dual":
+    def input(value: float, i: int, n: int) -> Dual:
         unit = [1.0 if j == i else 0.0 for j in range(n)]
         return Dual(value, unit, unit)
 
-    def _chain(self, v: float, parts: Sequence[tuple[Any, float]]) -> "Dual":
+    def _chain(self, v: float, parts: Sequence[tuple[Any, float]]) -> Dual:
         # the chain rule: ∂v/∂x = Σ_parent (∂v/∂parent)(∂parent/∂x); plain floats carry no gradient
         n = next(len(p.d) for p, _ in parts if isinstance(p, Dual))
         d, m = [0.0] * n, [0.0] * n
@@ -183,57 +184,57 @@ class Dual:
                     m[i] += abs(local) * p.m[i]
         return Dual(v, d, m)
 
-    def __add__(self, o: Any) -> "Dual":
+    def __add__(self, o: Any) -> Dual:
         return self._chain(self.v + _v(o), [(self, 1.0), (o, 1.0)])
 
-    def __radd__(self, o: Any) -> "Dual":
+    def __radd__(self, o: Any) -> Dual:
         return self._chain(_v(o) + self.v, [(o, 1.0), (self, 1.0)])
 
-    def __sub__(self, o: Any) -> "Dual":
+    def __sub__(self, o: Any) -> Dual:
         return self._chain(self.v - _v(o), [(self, 1.0), (o, -1.0)])
 
-    def __rsub__(self, o: Any) -> "Dual":
+    def __rsub__(self, o: Any) -> Dual:
         return self._chain(_v(o) - self.v, [(o, 1.0), (self, -1.0)])
 
-    def __mul__(self, o: Any) -> "Dual":
+    def __mul__(self, o: Any) -> Dual:
         return self._chain(self.v * _v(o), [(self, _v(o)), (o, self.v)])
 
-    def __rmul__(self, o: Any) -> "Dual":
+    def __rmul__(self, o: Any) -> Dual:
         return self._chain(_v(o) * self.v, [(o, self.v), (self, _v(o))])
 
-    def __truediv__(self, o: Any) -> "Dual":
+    def __truediv__(self, o: Any) -> Dual:
         a, b = self.v, _v(o)
         return self._chain(a / b, [(self, 1.0 / b), (o, -a / (b * b))])
 
-    def __rtruediv__(self, o: Any) -> "Dual":
+    def __rtruediv__(self, o: Any) -> Dual:
         a, b = _v(o), self.v
         return self._chain(a / b, [(o, 1.0 / b), (self, -a / (b * b))])
 
-    def __neg__(self) -> "Dual":
+    def __neg__(self) -> Dual:
         return self._chain(-self.v, [(self, -1.0)])
 
-    def __pow__(self, o: Any) -> "Dual":
+    def __pow__(self, o: Any) -> Dual:
         return _dual_pow(self, o)
 
-    def __rpow__(self, o: Any) -> "Dual":
+    def __rpow__(self, o: Any) -> Dual:
         return _dual_pow(o, self)
 
-    def exp(self) -> "Dual":
+    def exp(self) -> Dual:
         e = math.exp(self.v)
         return self._chain(e, [(self, e)])
 
-    def log(self) -> "Dual":
+    def log(self) -> Dual:
         return self._chain(math.log(self.v), [(self, 1.0 / self.v)])
 
-    def tanh(self) -> "Dual":
+    def tanh(self) -> Dual:
         t = math.tanh(self.v)
         return self._chain(t, [(self, 1.0 - t * t)])
 
-    def sigmoid(self) -> "Dual":
+    def sigmoid(self) -> Dual:
         s = 1.0 / (1.0 + math.exp(-self.v))
         return self._chain(s, [(self, s * (1.0 - s))])
 
-    def relu(self) -> "Dual":
+    def relu(self) -> Dual:
         return self._chain(max(self.v, 0.0), [(self, 1.0 if self.v > 0.0 else 0.0)])
 
     @property

@@ -4,7 +4,6 @@ stdout that cannot write UTF-8."""
 
 import os
 import re
-import shutil
 import stat
 import subprocess
 import sys

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 

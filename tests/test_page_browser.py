@@ -9,7 +9,6 @@ leaves the page, console error or page error.  Screenshots go to /tmp/page-shots
 
 from __future__ import annotations
 
-import json
 import math
 import xml.etree.ElementTree as ET
 from decimal import Decimal

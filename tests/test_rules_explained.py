@@ -6,7 +6,6 @@ must hold there, and the derivative lines must equal a central finite difference
 the function (computed here)."""
 
 import json
-import math
 import re
 from pathlib import Path
 

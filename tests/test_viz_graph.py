@@ -157,10 +157,10 @@ def test_same_graph_gives_identical_dot():
 def test_dot_is_identical_across_processes():
     here = draw(seed001()["loss"], edge_labels=True, highlight="b1").source
     script = (
-        "import sys; sys.path.insert(0, {tests!r}); from test_viz_graph import seed001;"
+        f"import sys; sys.path.insert(0, {os.path.dirname(__file__)!r}); from test_viz_graph import seed001;"
         "from viz.graphs import draw;"
         "sys.stdout.write(draw(seed001()['loss'], edge_labels=True, highlight='b1', compact=False).source)"
-    ).format(tests=os.path.dirname(__file__))
+    )
     for seed in ("1", "2"):
         env = dict(os.environ, PYTHONHASHSEED=seed)
         out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,

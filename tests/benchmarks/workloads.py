@@ -26,7 +26,8 @@ from __future__ import annotations
 import contextlib
 import math
 import random
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from autograd import Value, collector_paused, linear, sum_of, topological_order
 from autograd.replay import record
@@ -134,7 +135,7 @@ class MicrogradDemo(Unpaused, DemoRunner):
         scores = list(map(self.model, inputs))
         losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(self.Y, scores)]
         data_loss = sum(losses) * (1.0 / len(losses))
-        reg_loss = ALPHA * sum((p * p for p in self.model.parameters()))
+        reg_loss = ALPHA * sum(p * p for p in self.model.parameters())
         return data_loss + reg_loss
 
 
@@ -161,7 +162,7 @@ class EagerDemo(DemoRunner):
             scores.append(a[0])
         losses = [(1 + -yi * si).relu() for yi, si in zip(self.Y, scores)]
         data_loss = sum(losses) * (1.0 / len(losses))
-        reg_loss = ALPHA * sum((p * p for p in self.params))
+        reg_loss = ALPHA * sum(p * p for p in self.params)
         return data_loss + reg_loss
 
 

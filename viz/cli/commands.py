@@ -17,7 +17,8 @@ import os
 import sys
 import textwrap
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
+from collections.abc import Callable
 
 from .. import safe, worked
 from ..handcheck import derive as derive_mod
@@ -52,7 +53,7 @@ class Style:
         self.enabled = enabled
 
     @classmethod
-    def for_stream(cls, stream: TextIO, mode: str = "auto") -> "Style":
+    def for_stream(cls, stream: TextIO, mode: str = "auto") -> Style:
         if mode == "always":
             return cls(True)
         if mode == "never" or os.environ.get("NO_COLOR"):

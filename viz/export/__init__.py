@@ -15,7 +15,8 @@ PyTorch or NumPy, printing the same numbers as ``chainrule run``.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 from ..worked import Example
 from .program import ExportError, Program, from_example, from_graph
@@ -78,5 +79,6 @@ def to_numpy(source: Any, **options: Any) -> str:
     return export(source, "numpy", **options)
 
 
-__all__ = ["MAX_EXPORT_WORK", "ExportError", "export_work", "Program", "TARGETS", "export", "from_example", "from_graph",
+__all__ = ["MAX_EXPORT_WORK", "ExportError", "export_work", "Program", "TARGETS", "export", "from_example",
+           "from_graph",
            "program_of", "to_numpy", "to_python", "to_pytorch"]

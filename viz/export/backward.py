@@ -9,7 +9,7 @@ says in a comment which product of the chain rule it is.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
+from collections.abc import Iterable
 
 import autograd
 

@@ -118,7 +118,8 @@ def to_numpy(prog: Program) -> str:
             lines.append(f"{o('b', k)} = {_n(prog.params[layer.shared_bias])}  "
                          f"# {s(layer.shared_bias)}, shared")
         else:
-            lines.append(f"{o('b', k)} = np.array([{', '.join(f'[{_n(prog.params[b])}]' for b in layer.biases)}], dtype=float)"
+            column = ", ".join(f"[{_n(prog.params[b])}]" for b in layer.biases)
+            lines.append(f"{o('b', k)} = np.array([{column}], dtype=float)"
                          f"  # {', '.join(s(b) for b in layer.biases)}")
     if trains:
         lines.append(f"learning_rate = {_n(prog.lr)}")
@@ -170,7 +171,7 @@ def to_numpy(prog: Program) -> str:
                  "network:"]
         back += backward.backward_lines(prog, names, FUNCTIONS, nodes=net.rest, leaves=referenced)
         entries = []
-        for j, out in enumerate(last.outputs):
+        for out in last.outputs:
             terms = [names.grad(m) for m in referenced if net.where(m) == net.where(out)]
             entries.append(f"[{' + '.join(terms) if terms else '0.0'}]")
         back.append(f"{o('dL_da', L)} = np.array([{', '.join(entries)}], dtype=float)  # ∂L/∂a{L}, "

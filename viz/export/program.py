@@ -16,7 +16,7 @@ import keyword
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from collections.abc import Sequence
 
 from autograd import Value, topological_order
 

@@ -124,7 +124,8 @@ def _layered(prog: Program, net: layers.Network) -> tuple[list[str], list[str], 
     below = v["inputs"]
     for k, layer in enumerate(net.layers, start=1):
         shared = f" + {v[f'shared_bias{k}']}" if layer.shared_bias else ""
-        forward.append(f"{v[f'z{k}']} = {v[f'layer{k}']}({below}){shared}  # net input{'s' if len(layer.nets) > 1 else ''} "
+        plural = "s" if len(layer.nets) > 1 else ""
+        forward.append(f"{v[f'z{k}']} = {v[f'layer{k}']}({below}){shared}  # net input{plural} "
                        f"{', '.join(s(z) for z in layer.nets)}")
         if layer.activation == "linear":
             forward.append(f"{v[f'a{k}']} = {v[f'z{k}']}  # linear activation: a = z")

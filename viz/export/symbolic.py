@@ -20,7 +20,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Union
 
 from ..worked import expr
 from ..worked.expr import Binary, Call, Name, Num, Unary
@@ -34,7 +33,7 @@ class Fn:
     args: tuple
 
 
-Tree = Union[Num, Name, Unary, Binary, Call, Fn]
+Tree = Num | Name | Unary | Binary | Call | Fn
 
 _INT = re.compile(r"(?:0|[1-9][0-9]{0,14})\Z")
 _FLOAT = re.compile(r"[0-9]*\.[0-9]*(?:[eE][+-]?[0-9]+)?\Z|[0-9]+[eE][+-]?[0-9]+\Z")

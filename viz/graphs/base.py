@@ -10,7 +10,8 @@ from __future__ import annotations
 import html
 import re
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 import graphviz
 
@@ -320,7 +321,10 @@ def _op_node(
         symbol = style.op_symbol("linear")
     elif numbers and any(p.is_constant for p in v.parents) and len(v.parents) == 2:
         a, b = v.parents
-        number = (lambda c: "½" if c.data == 0.5 else style.fmt(c.data, 4))
+
+        def number(c: Value) -> str:
+            return "½" if c.data == 0.5 else style.fmt(c.data, 4)
+
         if v.op == "**" and b.is_constant:
             symbol = {2.0: "( )²", 3.0: "( )³"}.get(b.data, f"^{number(b)}")
         elif a.is_constant and not b.is_constant:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 from autograd import Value
 

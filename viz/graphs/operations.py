@@ -28,7 +28,8 @@ Rendering (SVG, PNG, PDF) is in ``render``; the DOT text needs no backend.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 from autograd import Value, topological_order
 
@@ -343,16 +344,15 @@ def _compact(
             continue
         factors: dict[Value, float] = {}
         inside = {c}
-
-        def walk(v: Value, factor: float) -> None:
+        stack: list[tuple[Value, float]] = [(c, 1.0)]  # no recursion: chains can be long
+        while stack:
+            v, factor = stack.pop()
             for p, local in zip(v.parents, v.local_grads()):
                 if p in through:
                     inside.add(p)
-                    walk(p, factor * local)
+                    stack.append((p, factor * local))
                 elif not p.is_constant:
                     factors[p] = factors.get(p, 0.0) + factor * local
-
-        walk(c, 1.0)
         operands[c] = list(factors.items())
         written = loss_formula(c, inside, predictions, 4, name_targets=False)
         if written is not None:

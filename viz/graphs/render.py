@@ -26,7 +26,7 @@ import signal
 import subprocess
 import sysconfig
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 try:
     import resource  # POSIX: the backend's memory cap

@@ -17,7 +17,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from autograd import Value, topological_order
 
@@ -243,7 +244,7 @@ class FormExplanation(Explanation):
 FORMS = ("paths", "delta", "matrix")
 
 
-def explain(root: Value, wrt: "str | Value | None" = None, digits: int = 4,
+def explain(root: Value, wrt: str | Value | None = None, digits: int = 4,
             grads: Mapping[str, Any] | None = None, deltas: Mapping[str, Any] | None = None,
             rtol: float = 0.01, max_paths: int = 16, form: str = "paths",
             delta: str = "-dloss/dz", lr: float | None = None) -> Explanation:

@@ -28,7 +28,8 @@ import heapq
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
+from collections.abc import Mapping, Sequence
 
 from autograd import Value, display, topological_order
 

@@ -24,7 +24,7 @@ is refused with ``NotLayered``.  Engine API only.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from autograd import Value, grad, topological_order
 
@@ -64,7 +64,7 @@ class NeuronDelta:
     upstream: float  # (t − a) at the output (sign applied), Σ_k w_jk δ_k below it
     delta: float  # fprime · upstream
     target: Value | None = None  # the output's target, when the loss is ½Σ(t − a)²
-    next_terms: tuple[tuple[Value, "Neuron"], ...] = ()  # (w_jk, neuron k) of the next layer
+    next_terms: tuple[tuple[Value, Neuron], ...] = ()  # (w_jk, neuron k) of the next layer
 
 
 @dataclass

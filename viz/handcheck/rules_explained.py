@@ -205,8 +205,8 @@ _add(RuleDerivation(
     "squared_error", "The derivative of the squared error (y − ŷ)²/2 by the prediction ŷ",
     _SE, "y_hat", F("ŷ − y", "\\hat{y} - y", "y_hat - y"),
     (
-        S("$E = ½(y − ŷ)²|E = \\tfrac{1}{2}(y - \\hat{y})^{2}$ is a square of u = y − ŷ. The power rule on the square, then the "
-          "chain rule, with ∂u/∂ŷ = −1:", (
+        S("$E = ½(y − ŷ)²|E = \\tfrac{1}{2}(y - \\hat{y})^{2}$ is a square of u = y − ŷ. "
+          "The power rule on the square, then the chain rule, with ∂u/∂ŷ = −1:", (
               L(F("∂E/∂ŷ", "\\frac{\\partial E}{\\partial \\hat{y}}", None),
                 F("½·2·(y − ŷ)·∂(y − ŷ)/∂ŷ",
                   "\\tfrac{1}{2} \\cdot 2 (y - \\hat{y}) \\cdot \\frac{\\partial (y - \\hat{y})}"

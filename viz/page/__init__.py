@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 from autograd import Value
 

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 from autograd import Value, display, grad as engine_grad, topological_order
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from latex2mathml.converter import convert
 

@@ -8,7 +8,7 @@ document that ``pdflatex`` compiles (amsmath, booktabs, T1 fonts).
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from .mathtext import Math, latex_escape_text
 from .model import (
@@ -130,7 +130,9 @@ def _cell(cell: Cell, kind: str) -> str:
     if cell.math is not None:
         return f"${cell.math.latex}$"
     if kind == "number":
-        return f"${_number_latex(cell.text)}$" if cell.text not in ("", "-", "\u2014") else cell.text.replace("\u2014", "---")
+        if cell.text in ("", "-", "\u2014"):
+            return cell.text.replace("\u2014", "---")
+        return f"${_number_latex(cell.text)}$"
     if kind == "verdict" and cell.text.lower() == "wrong":
         return "\\textbf{wrong}"
     if kind == "code":

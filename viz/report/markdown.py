@@ -8,7 +8,7 @@ Text from a file is escaped so it cannot start a list, a link or HTML.
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..safe import visible
 from .mathtext import Math

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import autograd
 
@@ -98,11 +98,11 @@ class Math:
     def ascii(self) -> str:
         return ascii_text(self.text)
 
-    def __add__(self, other: "Math | str") -> "Math":
+    def __add__(self, other: Math | str) -> Math:
         other = other if isinstance(other, Math) else raw(other)
         return Math(self.text + other.text, self.latex + other.latex)
 
-    def __radd__(self, other: str) -> "Math":
+    def __radd__(self, other: str) -> Math:
         return raw(other) + self
 
 

@@ -23,7 +23,8 @@ writer puts it under ``"data"``): every float at full precision.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, Sequence, Union
+from typing import Any, Literal
+from collections.abc import Sequence
 
 from .mathtext import Math
 
@@ -72,7 +73,7 @@ class Heading:
     level: int = 2
 
 
-Inline = Union[str, Math]
+Inline = str | Math
 
 
 @dataclass
@@ -139,10 +140,10 @@ class Note:
 class Part:
     """A report inside a report (one worked example of ``run`` over several files)."""
 
-    report: "Report"
+    report: Report
 
 
-Block = Union[Heading, Paragraph, Blank, Assignments, Table, Equations, Figure, Note, Part]
+Block = Heading | Paragraph | Blank | Assignments | Table | Equations | Figure | Note | Part
 
 
 @dataclass
@@ -159,7 +160,7 @@ class Report:
     blocks: list[Block] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
 
-    def add(self, *blocks: Block) -> "Report":
+    def add(self, *blocks: Block) -> Report:
         self.blocks.extend(blocks)
         return self
 

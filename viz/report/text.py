@@ -8,7 +8,7 @@ file is shown with its control characters made visible (``viz.safe``).
 from __future__ import annotations
 
 import textwrap
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..safe import visible
 from .mathtext import Math, ascii_text

@@ -8,7 +8,7 @@ text writer prints it as the terminal always has; Markdown and LaTeX get
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..handcheck import derive as dm
 from ..handcheck.derive import Derivation, Factor, HandPoint, label, num
@@ -266,12 +266,13 @@ def explain_report(dv: Derivation, note: str | None, digits: int = dm.DEFAULT_DI
 
 # --- the δ form ---------------------------------------------------------------------
 
-_LATEX_PIECES = ((" · ", " \\cdot "), ("·", " \\cdot "), (" − ", " - "), ("−", " - "), ("²", "^{2}"), ("′", "'"), ("⊙", " \\odot "),
+_LATEX_PIECES = ((" · ", " \\cdot "), ("·", " \\cdot "), (" − ", " - "), ("−", " - "), ("²", "^{2}"),
+                 ("′", "'"), ("⊙", " \\odot "),
                  ("ᵀ", "^{\\top}"), ("η", "\\eta "), ("×", " \\times "),
                  ("Δ", "\\Delta "), ("δ", "\\delta "), ("σ", "\\sigma "), ("←", "\\leftarrow "))
 
 
-def _m(*parts: "Math | str") -> Math:
+def _m(*parts: Math | str) -> Math:
     """Math from pieces: a str is an operator or bracket, spelled for LaTeX here."""
     text, latex = [], []
     for p in parts:

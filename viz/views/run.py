@@ -11,7 +11,8 @@ check shows the engine at each hand number's own decimals unless told.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 from ..handcheck import verdicts as checker
 from .. import worked

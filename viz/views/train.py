@@ -11,7 +11,8 @@ significant digits; ``decimals`` or ``digits`` given explicitly win.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 from ..handcheck import verdicts as checker
 from .. import worked

@@ -51,7 +51,8 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from autograd import Value, sum_of
 
@@ -343,7 +344,8 @@ def loads(text: str, path: str = "<string>") -> Example:
             raise ld.fail(
                 key,
                 f"expected an expression in quotes, got {_describe(v)}"
-                + (" (numbers go in [inputs] or [params])" if isinstance(v, (int, float)) and not isinstance(v, bool) else ""),
+                + (" (numbers go in [inputs] or [params])"
+                   if isinstance(v, (int, float)) and not isinstance(v, bool) else ""),
             )
         try:
             trees[name] = expr.parse(v)

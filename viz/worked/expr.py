@@ -21,7 +21,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Iterator, Union
+from typing import Any
+from collections.abc import Iterator
 
 import autograd
 from autograd import Value, no_grad
@@ -68,26 +69,26 @@ class Name:
 @dataclass(frozen=True, eq=False)
 class Unary:
     op: str  # '-' or '+'
-    operand: "Node"
+    operand: Node
     col: int
 
 
 @dataclass(frozen=True, eq=False)
 class Binary:
     op: str  # '+', '-', '*', '/', '**'
-    left: "Node"
-    right: "Node"
+    left: Node
+    right: Node
     col: int
 
 
 @dataclass(frozen=True, eq=False)
 class Call:
     func: str  # one of FUNCTIONS
-    arg: "Node"
+    arg: Node
     col: int
 
 
-Node = Union[Num, Name, Unary, Binary, Call]
+Node = Num | Name | Unary | Binary | Call
 
 
 # --- tokens --------------------------------------------------------------------

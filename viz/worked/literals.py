@@ -40,7 +40,7 @@ class Written(float):
 
     __slots__ = ("text",)
 
-    def __new__(cls, text: str) -> "Written":
+    def __new__(cls, text: str) -> Written:
         self = super().__new__(cls, text)
         self.text = text
         return self
