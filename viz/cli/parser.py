@@ -38,9 +38,14 @@ examples:
   chainrule run mywork.toml -o out/    your own file
   chainrule check mywork.toml          which hand numbers are right (exit 0/1)
   chainrule check mywork.toml --json   the same for machines
+  chainrule check seed001 --format markdown    the check as a table for a post
   chainrule explain seed001 --wrt b1   the chain rule behind one gradient
+  chainrule explain seed000 --form delta       the textbook's error terms
+  chainrule explain --rule sigmoid     where a local derivative comes from
   chainrule draw seed001 -o g.svg --wrt w1     the graph, the chain to w1 in red
   chainrule train seed002 --log-every 200      many steps with a log
+  chainrule page seed001 -o page.html          step through it in a browser
+  chainrule export seed002 --to python         the same numbers as a program
   chainrule examples --copy seed001 mine.toml  start a file of your own
 
 FILE is a worked-example TOML file (its name without .toml will do), or
