@@ -29,8 +29,8 @@ from support import (
     json_validate, katex_assert_renders, markdown_math_spans, markdown_tables, pdf_text,
     pdflatex_compile,
 )
-from viz.cli import main
 from viz.report.json_writer import SCHEMA
+from support.commands import cli, ids, json_verdicts
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,28 +60,6 @@ COMMANDS = ([["run", ex, "--no-graphs"] for ex in EXAMPLES]
             + [["explain", ex, "--wrt", name] for ex, names in EXPLAIN.items() for name in names]
             + [["train", "seed002", "--steps", "50"]])
 TABLE_COMMANDS = [c for c in COMMANDS if c[0] in ("run", "check")]
-
-
-def ids(command: list[str]) -> str:
-    return " ".join(command)
-
-
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    """``chainrule ARGS`` in this process: (exit status, stdout, stderr)."""
-    capsys.readouterr()
-    status = main(list(args))
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
-def json_verdicts(capsys, command: list[str]) -> list[dict]:
-    """data.verdicts of ``COMMAND --format json`` (run and check), in the check's order; check
-    exits 1 exactly when one of them is wrong, every other command 0."""
-    status, out, err = cli(capsys, *command, "--format", "json")
-    verdicts = json.loads(out)["data"]["verdicts"]
-    wrong = command[0] == "check" and any(v["verdict"] == "wrong" for v in verdicts)
-    assert status == (1 if wrong else 0), f"{ids(command)} --format json: exit {status}: {err}"
-    return verdicts
 
 
 def graph_verdicts(verdicts: list[dict]) -> list[dict]:

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from support import external_urls, markdown_tables, screenshot
-from viz.cli import main
+from support.commands import cli, ids, json_verdicts
 
 EXAMPLES = ["seed000", "seed001", "seed002", "seed003_2", "seed003_3"]
 EXPLAIN = {"seed000": ["w14", "b6"], "seed001": ["b1", "w5"], "seed002": ["w1", "b2"],
@@ -59,27 +59,6 @@ MATH_JS = """() => Array.from(document.getElementsByTagName('math')).map(m => {
   const r = m.getBoundingClientRect();
   return {mathml: m.namespaceURI === 'http://www.w3.org/1998/Math/MathML', width: r.width, height: r.height};
 })"""
-
-
-def ids(command: list[str]) -> str:
-    return " ".join(command)
-
-
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    status = main(list(args))
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
-def json_verdicts(capsys, command: list[str]) -> list[dict]:
-    """data.verdicts of ``COMMAND --format json`` (run and check) in the check's order; check
-    exits 1 exactly when one of them is wrong, every other command 0."""
-    status, out, err = cli(capsys, *command, "--format", "json")
-    verdicts = json.loads(out)["data"]["verdicts"]
-    wrong = command[0] == "check" and any(v["verdict"] == "wrong" for v in verdicts)
-    assert status == (1 if wrong else 0), f"{ids(command)} --format json: exit {status}: {err}"
-    return verdicts
 
 
 def output(capsys, command: list[str], *options: str) -> str:
