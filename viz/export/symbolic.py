@@ -20,9 +20,10 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeAlias
 
 from ..worked import expr
-from ..worked.expr import Binary, Call, Name, Num, Unary
+from ..worked.expr import Binary, Call, Name, Node, Num, Unary
 
 
 @dataclass(frozen=True, eq=False)
@@ -30,10 +31,13 @@ class Fn:
     """A helper the generated program defines, called on one or more arguments."""
 
     func: str  # "relu_slope", "pow_slope"
-    args: tuple
+    args: tuple[Tree, ...]
 
 
-Tree = Num | Name | Unary | Binary | Call | Fn
+if TYPE_CHECKING:  # an expression whose operations may also hold helper calls
+    Tree: TypeAlias = Num | Name | Unary["Tree"] | Binary["Tree"] | Call["Tree"] | Fn
+else:
+    Tree = Num | Name | Unary | Binary | Call | Fn
 
 _INT = re.compile(r"(?:0|[1-9][0-9]{0,14})\Z")
 _FLOAT = re.compile(r"[0-9]*\.[0-9]*(?:[eE][+-]?[0-9]+)?\Z|[0-9]+[eE][+-]?[0-9]+\Z")
@@ -135,25 +139,25 @@ def power(a: Tree, k: float) -> Tree:
     return Binary("**", a, num(k), 0)
 
 
-def has_names(t: Tree) -> bool:
-    return any(isinstance(n, Name) for n in expr.walk(t)) if not isinstance(t, Fn) else True
+def has_names(t: Node) -> bool:
+    return any(isinstance(n, Name) for n in expr.walk(t))
 
 
-def constant_value(t: Tree) -> float:
+def constant_value(t: Node) -> float:
     """The value of a tree without names, computed as the engine folds it."""
     return float(expr.evaluate(t, {}))
 
 
-def fold_calls(tree: Tree) -> Tree:
+def fold_calls(tree: Node) -> Node:
     """Subexpressions without names that call a function, as their number (a
     tensor library's functions take tensors, not numbers: exp(1) becomes 2.718…)."""
-    done: list[Tree] = []
+    done: list[Node] = []
     for n in expr.postorder(tree):
         if isinstance(n, (Num, Name)):
             done.append(n)
             continue
         if isinstance(n, Unary):
-            node: Tree = Unary(n.op, done.pop(), n.col)
+            node: Node = Unary(n.op, done.pop(), n.col)
         elif isinstance(n, Call):
             node = Call(n.func, done.pop(), n.col)
         else:
@@ -165,7 +169,7 @@ def fold_calls(tree: Tree) -> Tree:
     return done[0]
 
 
-def derivative(tree: Tree, name: str, node: str | None = None) -> Tree:
+def derivative(tree: Node, name: str, node: str | None = None) -> Tree:
     """∂tree/∂name (every other name held fixed); ``node`` is the name of the
     whole tree, used for ``out`` in exp', tanh' and sigmoid'."""
     memo: dict[int, Tree] = {}
@@ -174,7 +178,7 @@ def derivative(tree: Tree, name: str, node: str | None = None) -> Tree:
     return memo[id(tree)]
 
 
-def _d(t: Tree, name: str, memo: dict, root: Tree, node: str | None) -> Tree:
+def _d(t: Node, name: str, memo: dict[int, Tree], root: Node, node: str | None) -> Tree:
     if isinstance(t, Num):
         return ZERO
     if isinstance(t, Name):
@@ -182,7 +186,7 @@ def _d(t: Tree, name: str, memo: dict, root: Tree, node: str | None) -> Tree:
     if isinstance(t, Unary):
         da = memo[id(t.operand)]
         return neg(da) if t.op == "-" else da
-    out = Name(node, 0) if (t is root and node is not None) else t
+    out: Tree = Name(node, 0) if (t is root and node is not None) else t
     if isinstance(t, Call):
         a, da = t.arg, memo[id(t.arg)]
         if is_num(da, 0.0):
@@ -226,8 +230,17 @@ _PREC = {"+": 1, "-": 1, "*": 2, "/": 2, "**": 4}
 _UNARY = 3
 
 
-def _kids(t: Tree) -> tuple:
-    return t.args if isinstance(t, Fn) else expr.children(t)
+def _kids(t: Tree) -> tuple[Tree, ...]:
+    """The operands of ``t``, left to right (``expr.children``, and a helper's arguments)."""
+    if isinstance(t, Fn):
+        return t.args
+    if isinstance(t, Binary):
+        return (t.left, t.right)
+    if isinstance(t, Unary):
+        return (t.operand,)
+    if isinstance(t, Call):
+        return (t.arg,)
+    return ()
 
 
 def render(tree: Tree, functions: dict[str, str]) -> str:

@@ -21,7 +21,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
 from collections.abc import Iterator
 
 import autograd
@@ -66,29 +66,37 @@ class Name:
     col: int
 
 
+#: The type of an operator's operands: ``Node`` in a parsed expression; a tree that
+#: extends the language (``viz.export.symbolic`` adds helper calls) holds its own.
+C = TypeVar("C", covariant=True)
+
+
 @dataclass(frozen=True, eq=False)
-class Unary:
+class Unary(Generic[C]):
     op: str  # '-' or '+'
-    operand: Node
+    operand: C
     col: int
 
 
 @dataclass(frozen=True, eq=False)
-class Binary:
+class Binary(Generic[C]):
     op: str  # '+', '-', '*', '/', '**'
-    left: Node
-    right: Node
+    left: C
+    right: C
     col: int
 
 
 @dataclass(frozen=True, eq=False)
-class Call:
+class Call(Generic[C]):
     func: str  # one of FUNCTIONS
-    arg: Node
+    arg: C
     col: int
 
 
-Node = Num | Name | Unary | Binary | Call
+if TYPE_CHECKING:  # an expression: a number, a name, or an operation on expressions
+    Node: TypeAlias = Num | Name | Unary["Node"] | Binary["Node"] | Call["Node"]
+else:
+    Node = Num | Name | Unary | Binary | Call
 
 
 # --- tokens --------------------------------------------------------------------
@@ -153,6 +161,7 @@ def _tokens(text: str) -> Iterator[tuple[str, str, int]]:
                 )
             raise ExprError(hint, pos + 1)
         kind = m.lastgroup
+        assert kind is not None  # every alternative of _TOKEN is a named group
         if kind != "ws":
             yield kind, m.group(), pos + 1
         pos = m.end()
@@ -429,17 +438,16 @@ def evaluate(node: Node, env: dict[str, Any]) -> Any:
     stack: list[Any] = []
     push, pop = stack.append, stack.pop
     for n in postorder(node):
-        cls = n.__class__
-        if cls is Num:
+        if isinstance(n, Num):
             push(n.value)
-        elif cls is Name:
+        elif isinstance(n, Name):
             try:
                 push(env[n.id])
             except KeyError:
                 raise ExprError(f"unknown name '{n.id}'", n.col) from None
         else:
             try:
-                if cls is Binary:
+                if isinstance(n, Binary):
                     b = pop()
                     a = pop()
                     if isinstance(a, Value) or isinstance(b, Value):
@@ -447,7 +455,7 @@ def evaluate(node: Node, env: dict[str, Any]) -> Any:
                     else:  # both plain numbers: fold through the engine's checks
                         with no_grad():
                             push(_binary(n.op, Value(a), b).data)
-                elif cls is Unary:
+                elif isinstance(n, Unary):
                     a = pop()
                     if n.op == "-":
                         push(-a)
@@ -488,17 +496,16 @@ def exact_value(node: Node) -> Fraction | None:
 
     stack: list[Fraction] = []
     for n in postorder(node):
-        cls = n.__class__
-        if cls is Num:
+        if isinstance(n, Num):
             try:
                 decimals(n.text)  # the literal caps: no 1e999999999 worked out in full
             except ValueError:
                 return None
             stack.append(Fraction(n.text))
-        elif cls is Unary:
+        elif isinstance(n, Unary):
             if n.op == "-":
                 stack[-1] = -stack[-1]
-        elif cls is Binary:
+        elif isinstance(n, Binary):
             b = stack.pop()
             a = stack.pop()
             if n.op == "+":
