@@ -50,7 +50,9 @@ def gradcheck(
 
     def at(values: list[float]) -> float:
         with no_grad():
-            return f(*[Value(v) for v in values]).data
+            # Value.data is a property over attrgetter (typed Any); it is always a float
+            y: float = f(*[Value(v) for v in values]).data
+        return y
 
     for i, x in enumerate(leaves):
         plus, minus = list(points), list(points)

@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from collections.abc import Callable, Sequence
 
 from autograd import Value, collector_paused, record
 
 from .checks import finite_number, is_number, positive_int
 from .losses import get_loss
-from .module import Module
 from .optim import SGD, Optimizer
 
 
@@ -79,7 +78,18 @@ def format_final(predictions: list[list[float]]) -> str:
     return f"Final prediction: {_fmt(predictions)}"
 
 
-def _outputs(model: Module) -> int | None:
+class Model(Protocol):
+    """What ``fit`` needs of a model: ``Neuron``, ``Layer``, ``MLP`` (any ``Module``
+    with a forward pass)."""
+
+    def __call__(self, inputs: Sequence[Any]) -> Value | list[Value]: ...
+
+    def parameters(self) -> list[Value]: ...
+
+    def zero_grad(self) -> None: ...
+
+
+def _outputs(model: Model) -> int | None:
     """How many outputs the model gives, when it says."""
     if hasattr(model, "nouts"):
         return model.nouts[-1]
@@ -90,7 +100,7 @@ def _outputs(model: Module) -> int | None:
     return None
 
 
-def _checked_data(model: Module, data: Any) -> list[tuple[Any, list[float]]]:
+def _checked_data(model: Model, data: Any) -> list[tuple[Any, list[float]]]:
     if not isinstance(data, (list, tuple)) or not data:
         raise ValueError("fit: data must be a non-empty list of (inputs, target) pairs")
     nin, nout = getattr(model, "nin", None), _outputs(model)
@@ -119,15 +129,15 @@ def _checked_data(model: Module, data: Any) -> list[tuple[Any, list[float]]]:
     return out
 
 
-def _graph_step(model: Module, batch: list, loss_fn: Callable[[Any, Any], Value], optimizer: Optimizer,
+def _graph_step(model: Model, batch: list, loss_fn: Callable[[Any, Any], Value], optimizer: Optimizer,
                 compiled: bool) -> tuple[float, list[list[float]], Any]:
     """One step on ``batch`` through a graph: (loss, predictions, the recording or None).
 
     The graph lives only in this call, so it is freed before ``fit`` leaves its
     ``collector_paused()`` block.
     """
-    outs = [model(x) for x, _ in batch]
-    outs = [o if isinstance(o, list) else [o] for o in outs]
+    forward = [model(x) for x, _ in batch]
+    outs = [o if isinstance(o, list) else [o] for o in forward]
     L = loss_fn(outs, [y for _, y in batch])
     replay = None
     if compiled:
@@ -141,7 +151,7 @@ def _graph_step(model: Module, batch: list, loss_fn: Callable[[Any, Any], Value]
 
 
 def fit(
-    model: Module,
+    model: Model,
     data: Sequence[tuple[Any, Any]],
     loss: str | Callable[[Any, Any], Value] = "squared_error",
     optimizer: Optimizer | None = None,

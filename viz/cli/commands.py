@@ -229,6 +229,7 @@ def cmd_explain(args: argparse.Namespace, out: Callable[[str], None], st: Style)
             _target(example, values, args.wrt)  # a bad name is still an error
         inputs = [values[n] for n in example.inputs if n in values]
         root = values[example.loss]
+        data: forms.DeltaForm | forms.MatrixForm
         try:
             if form == "delta":
                 data = forms.delta_form(root, getattr(example, "delta_sign", "-dloss/dz"),

@@ -119,6 +119,7 @@ def report_lines(prog: Program, value: dict[str, str], grad: dict[str, str],
             back += print_section(f"Gradients (∂{s(prog.loss)}/∂name)",
                                   [(s(k), grad[k]) for k in prog.params])
         if new:
+            assert prog.lr is not None  # updated values come only from a program that trains
             lr = numbers.fmt(prog.lr)
             back += print_section(f"Update with lr = {lr}: new = old - {lr} * gradient",
                                   [(s(k), new[k]) for k in prog.params], 6)

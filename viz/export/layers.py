@@ -73,9 +73,9 @@ def detect(prog: Program) -> tuple[Network | None, str]:
 
     uses: dict[str, int] = {}
     for t in trees.values():
-        for n in expr.walk(t):
-            if isinstance(n, Name):
-                uses[n.id] = uses.get(n.id, 0) + 1
+        for node in expr.walk(t):
+            if isinstance(node, Name):
+                uses[node.id] = uses.get(node.id, 0) + 1
 
     nets: dict[str, tuple[dict[str, str], str]] = {}  # node -> ({source: weight}, bias)
     for n, t in trees.items():
@@ -159,8 +159,10 @@ def detect(prog: Program) -> tuple[Network | None, str]:
             if a != z:
                 position[a] = (k, "out", j)
     last = set(layers[-1].outputs)
-    used_params = {w for layer in layers for row in layer.weights for w in row}
-    used_params |= {b for layer in layers for b in (layer.biases or [layer.shared_bias])}
+    # a layer without biases adds None (its shared_bias), which names no parameter
+    used_params: set[str | None] = {w for layer in layers for row in layer.weights for w in row}
+    used_params |= {b for layer in layers for b in (layer.biases or ())}
+    used_params |= {layer.shared_bias for layer in layers if not layer.biases}
     if set(prog.params) - used_params:
         extra = sorted(set(prog.params) - used_params)[0]
         return None, f"the parameter {prog.show(extra)} is not a weight or bias of a layer"

@@ -70,20 +70,21 @@ def to_numpy(prog: Program) -> str:
         return own[f"{w}{k}"]
 
     trains = prog.trains
+    lr = prog.lr if trains else None  # a program that trains has its lr
     lines = common.header(prog, "numpy", "Needs NumPy (pip install numpy).")
     lines += ["import math", "import sys", "", "import numpy as np", "", ""]
     used = {t.func for t in (n for tree in prog.trees.values() for n in symbolic.expr.walk(tree))
             if isinstance(t, symbolic.Call)}
     used |= {layer.activation for layer in net.layers}
-    for name, code in (("sigmoid", SIGMOID), ("relu", RELU)):
+    for name, source in (("sigmoid", SIGMOID), ("relu", RELU)):
         if name in used:
-            lines += code + ["", ""]
+            lines += source + ["", ""]
     names = backward.Names(set(taken) | set(prog.params),
                            "dloss_d" if "L" in taken else "dL_d")
     helpers = backward.helpers_used(prog, names, FUNCTIONS) if prog.loss else set()
-    for name, code in (("relu_slope", RELU_SLOPE), ("pow_slope", POW_SLOPE)):
+    for name, source in (("relu_slope", RELU_SLOPE), ("pow_slope", POW_SLOPE)):
         if name in helpers:
-            lines += code + ["", ""]
+            lines += source + ["", ""]
     lines += common.helpers(prog, "numpy") + ["", ""]
 
     lines += ["# The inputs"] + [f"{k} = {_n(x)}" for k, x in prog.inputs.items()] + [""]
@@ -118,11 +119,12 @@ def to_numpy(prog: Program) -> str:
             lines.append(f"{o('b', k)} = {_n(prog.params[layer.shared_bias])}  "
                          f"# {s(layer.shared_bias)}, shared")
         else:
+            assert layer.biases is not None  # None only when the layer's bias is shared
             column = ", ".join(f"[{_n(prog.params[b])}]" for b in layer.biases)
             lines.append(f"{o('b', k)} = np.array([{column}], dtype=float)"
                          f"  # {', '.join(s(b) for b in layer.biases)}")
-    if trains:
-        lines.append(f"learning_rate = {_n(prog.lr)}")
+    if lr is not None:
+        lines.append(f"learning_rate = {_n(lr)}")
     looping = prog.steps > 1 and trains
     if looping:
         epochs = "{" + ", ".join(str(e) for e in sorted(prog.log_epochs)) + "}"

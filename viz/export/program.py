@@ -135,7 +135,7 @@ def from_example(example: Example, origin: str) -> Program:
             log_epochs = sorted({*range(0, example.steps, every), example.steps - 1})
             used = [m for m in expr.names(example.trees[example.loss])
                     if m in example.nodes] if example.loss in example.trees else []
-            columns = [(ids[example.loss], None)] + [(ids[m], None) for m in used[:3]]
+            columns = [(ids[m], None) for m in [example.loss, *used[:3]]]
     return Program(
         title=example.title, source=example.source, origin=origin,
         inputs={ids[k]: v for k, v in example.inputs.items()},

@@ -69,6 +69,7 @@ def to_python(prog: Program) -> str:
     """The program's text."""
     names = backward.names_for(prog, {f"{p}_new" for p in prog.params})
     trains = prog.trains
+    lr = prog.lr if trains else None  # a program that trains has its lr
     lines = common.header(prog, "python", "Standard library only: python FILE.py")
     lines += ["import math", "import sys", "", ""]
     used_helpers = backward.helpers_used(prog, names, FUNCTIONS) if prog.loss else set()
@@ -80,8 +81,8 @@ def to_python(prog: Program) -> str:
     if prog.params:
         lines.append("# The parameters (what training changes)")
         lines += [f"{k} = {symbolic.number_text(v)}" for k, v in prog.params.items()]
-    if trains:
-        lines.append(f"learning_rate = {symbolic.number_text(prog.lr)}")
+    if lr is not None:
+        lines.append(f"learning_rate = {symbolic.number_text(lr)}")
     if prog.steps > 1 and trains:
         lines.append(f"steps = {prog.steps}")
         epochs = "{" + ", ".join(str(e) for e in sorted(prog.log_epochs)) + "}"

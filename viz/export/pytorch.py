@@ -189,10 +189,11 @@ def to_pytorch(prog: Program) -> str:
         setup, forward, value, grad, new, params = _layered(prog, net)
     lines += setup + [""]
     trains = prog.trains
+    lr = prog.lr if trains else None  # a program that trains has its lr
     if prog.loss is not None:
         lines.append(f"params = [{', '.join(params)}]")
-    if trains:
-        lines.append(f"optimizer = torch.optim.SGD(params, lr={_num(prog.lr)})"
+    if lr is not None:
+        lines.append(f"optimizer = torch.optim.SGD(params, lr={_num(lr)})"
                      "  # new = old - lr * gradient")
     if prog.steps > 1 and trains:
         epochs = "{" + ", ".join(str(e) for e in sorted(prog.log_epochs)) + "}"

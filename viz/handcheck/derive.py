@@ -250,9 +250,12 @@ class Factor:
         """(form over names, the same form with the numbers put in), or None."""
         if not self.routes or len(self.routes) > _ROUTES_MAX:
             return None
-        routes = [_route_form(r) for r in self.routes]
-        if any(f is None for f in routes):
-            return None
+        routes: list[tuple[float, list[Term]]] = []
+        for r in self.routes:
+            form = _route_form(r)
+            if form is None:
+                return None
+            routes.append(form)
         if self.aliases:  # a_out written as its alias y_hat: ŷ·(1 − ŷ)
             routes = [(c, [(tpl, tuple(self.aliases.get(v, v) for v in nodes))
                            for tpl, nodes in terms]) for c, terms in routes]
@@ -412,7 +415,8 @@ def derive(root: Value, target: Value, max_paths: int = DEFAULT_MAX_PATHS) -> De
                     into_routes[p] = None if old is None or new is None else old + new
                 else:
                     into_routes[p] = new
-                if into_routes[p] is not None and len(into_routes[p]) > 64:
+                kept = into_routes[p]
+                if kept is not None and len(kept) > 64:
                     into_routes[p] = None
                 if not is_station(p) and p not in queued:
                     queued.add(p)
@@ -423,9 +427,8 @@ def derive(root: Value, target: Value, max_paths: int = DEFAULT_MAX_PATHS) -> De
             routes = [tuple(_unlink(c)) for c in cells]
             return tuple(sorted(routes, key=lambda r: tuple(i for _, i in r)))
 
-        return [Factor(upper, s, found[s],
-                       None if found_routes[s] is None else written(found_routes[s]),
-                       hidden)
+        return [Factor(upper, s, found[s], None if (cells := found_routes[s]) is None
+                       else written(cells), hidden)
                 for s in below]
 
     # the station graph, from the root down

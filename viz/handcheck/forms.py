@@ -142,8 +142,8 @@ def delta_form(root: Value, sign: str = "-dloss/dz", lr: float | None = None,
 
     consumers: dict[Value, list[tuple[Value, Neuron]]] = {}
     for n in neurons:
-        for w, x in n.terms:
-            consumers.setdefault(x, []).append((w, n))
+        for w, source in n.terms:
+            consumers.setdefault(source, []).append((w, n))
     delta: dict[Neuron, float] = {}
     rows: list[list[NeuronDelta]] = []
     for l in range(len(net.layers), 0, -1):
@@ -175,7 +175,8 @@ def delta_form(root: Value, sign: str = "-dloss/dz", lr: float | None = None,
     for l in range(len(net.layers), 0, -1):
         for kind in ("weights", "biases"):
             for n in net.layers[l - 1]:
-                pairs = [(w, x) for w, x in n.terms] if kind == "weights" else \
+                pairs: list[tuple[Value, Value | None]] = [(w, x) for w, x in n.terms] \
+                    if kind == "weights" else \
                     ([(n.bias, None)] if n.bias is not None and not n.bias.is_constant else [])
                 for p, x in pairs:
                     if p in seen:

@@ -18,13 +18,16 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from collections.abc import Iterable
 
 from autograd import Value
 
 from .build import page_html, svg_for_page
 from .data import page_data
+
+if TYPE_CHECKING:  # drawn only when a page is made
+    from ..graphs.base import ComputationGraph
 
 __all__ = ["Page", "page"]
 
@@ -57,10 +60,14 @@ class Page:
 
 
 def _drawings(root: Value, params: list[Value] | None, title: str, timeout: float | None,
-              memory_limit: int | None) -> tuple[dict, dict, dict]:
+              memory_limit: int | None
+              ) -> tuple[dict[str, ComputationGraph], dict[str, str | None], dict[str, str]]:
+    """Each view's graph, its SVG (None when the view cannot draw this graph) and why not."""
     from ..graphs import draw
 
-    graphs, svgs, notes = {}, {}, {}
+    graphs: dict[str, ComputationGraph] = {}
+    svgs: dict[str, str | None] = {}
+    notes: dict[str, str] = {}
     for view, neurons in (("operations", False), ("neurons", True)):
         try:
             g = draw(root, neurons=neurons, params=params, max_nodes=None, title=title or None)
@@ -101,7 +108,7 @@ def page(root_or_example: Any, *, lr: float | None = None,
     if isinstance(root_or_example, Loaded):
         example = root_or_example.example
         root = root_or_example.root
-        param_values = [root_or_example.nodes[k] for k in example.params]
+        param_values: list[Value] | None = [root_or_example.nodes[k] for k in example.params]
         lr = example.lr if lr is None else lr
         rtol = example.rtol if rtol is None else rtol
         name = example.title if title is None else title

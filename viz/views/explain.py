@@ -15,6 +15,7 @@ from ..handcheck.derive import Derivation, Factor, HandPoint, label, num
 from ..report import (
     Blank, Cell, Column, Equations, Heading, Line, Note, Paragraph, Report, Table,
 )
+from ..report.model import Inline
 from ..report.mathtext import (
     MINUS, Math, formula, join, math_name, number, partial, raw, words,
 )
@@ -188,13 +189,13 @@ def derivation_blocks(dv: Derivation, digits: int = dm.DEFAULT_DIGITS,
         out.append(Blank())
         out.append(Paragraph(["Hand values along the chain, from the loss down:"]))
         rows = []
-        for p in points:
-            what = d(root, p.named) if p.kind == "grad" else \
-                raw("δ ", "\\delta ") + _name(p.named, "?") + raw(" = −", " = -") \
-                + d(root, p.named)
+        for point in points:
+            what = d(root, point.named) if point.kind == "grad" else \
+                raw("δ ", "\\delta ") + _name(point.named, "?") + raw(" = −", " = -") \
+                + d(root, point.named)
             rows.append([Cell(what.text, math=what),
-                         Cell(_hand_text(p, digits), p.hand.value),
-                         Cell(num(p.engine, digits), p.engine), Cell(p.verdict)])
+                         Cell(_hand_text(point, digits), point.hand.value),
+                         Cell(num(point.engine, digits), point.engine), Cell(point.verdict)])
         out.append(Table([Column("", "math"), Column("hand", "number"),
                           Column("engine", "number"), Column("verdict", "verdict")], rows))
         first = dm.first_disagreement(points)
@@ -315,7 +316,7 @@ def _fprime(n, a: Math, numeric: bool, digits: int, net=None) -> Math | None:
     return _m(Math("relu′", "\\operatorname{relu}'"), "(", _node_name(n.z, "z", net), ")")
 
 
-def _delta_line(nd, form, digits: int) -> Line:
+def _delta_line(nd, form, digits: int) -> list[Line]:
     n, net = nd.neuron, form.network
     a_name = _node_name(n.a, "a", net)
     a_num = _operand(n.a.data, digits)
@@ -338,7 +339,7 @@ def _delta_line(nd, form, digits: int) -> Line:
             nums.append(_m(w_num, "·", _operand(form.delta_of(nk), digits)))
         up_name = _m("(", join(names, " + "), ")")
         up_num = _m("(", join(nums, " + "), ")")
-    if f_name is None:  # a linear neuron: δ is the upstream term itself
+    if f_name is None or f_num is None:  # a linear neuron: δ is the upstream term itself
         name_form, num_form = up_name, up_num
     else:
         name_form, num_form = _m(f_name, "·", up_name), _m(f_num, "·", up_num)
@@ -359,7 +360,7 @@ def _fit(lhs: Math, steps: list, indent: int = 2, pad_to: int = 0) -> list[Line]
 def _uses_form(st, form, digits: int, numeric: bool) -> Math:
     """Σ over the uses of a parameter of δ·a (δ alone for a bias)."""
     net = form.network
-    parts = []
+    parts: list[Math] = []
     for n, x in st.uses:
         first_in_sum = len(st.uses) > 1 and not parts  # −(−0.14 + 0.04), −(−0.14)·0.59
         dl = (_value if first_in_sum else _operand)(form.delta_of(n), digits) if numeric \
@@ -382,7 +383,7 @@ def delta_blocks(form, digits: int = dm.DEFAULT_DIGITS) -> list:
     z = raw("z")
     hidden = Math("δ_j = f′(z_j)·Σ_k w_jk·δ_k",
                   "\\delta_{j} = f'(z_{j}) \\sum_{k} w_{jk} \\delta_{k}")
-    conv = (["Error terms ", Math("δ = −", "\\delta = -"), partial(E, z),
+    conv: list[Inline] = (["Error terms ", Math("δ = −", "\\delta = -"), partial(E, z),
              " (the textbook's Err), from the output layer back: ",
              Math("δ = f′(z)·(t − a)", "\\delta = f'(z) \\cdot (t - a)"),
              " at the output, ", hidden, " below it."]
@@ -405,7 +406,7 @@ def delta_blocks(form, digits: int = dm.DEFAULT_DIGITS) -> list:
     out.append(Paragraph([partial(E, w), Math(f" = {sg}δ·a", f" = {sl}\\delta \\cdot a"),
                           " for a weight (a: the input it multiplies), ",
                           Math(f"{sg}δ", f"{sl}\\delta"), " for a bias."]))
-    lines = []
+    grads: list[tuple[Math, list[tuple[str, Math]]]] = []  # (∂E/∂param, its steps)
     for st in form.steps:
         p = _node_name(st.param, "w", net)
         sign = "−" if minus else ""
@@ -413,15 +414,15 @@ def delta_blocks(form, digits: int = dm.DEFAULT_DIGITS) -> list:
                  ("=", _m(sign, _uses_form(st, form, digits, True))), _approx(st.grad, digits)]
         if steps[1][1].text == steps[2][1].text:  # −δ6 = −0.1312: no third form
             steps = [steps[0], ("=" if steps[2][0] == "=" else "≈", steps[2][1])]
-        lines.append((partial(E, p), steps))
-    pad = max(len(lhs.text) for lhs, _ in lines) if lines else 0
-    out.append(Equations([ln for lhs, st in lines for ln in _fit(lhs, st, 2, pad)],
+        grads.append((partial(E, p), steps))
+    pad = max(len(lhs.text) for lhs, _ in grads) if grads else 0
+    out.append(Equations([ln for lhs, st in grads for ln in _fit(lhs, st, 2, pad)],
                          align=True, wrap_indent=3 + pad))
     if form.lr is not None:
         eta = _value(form.lr, digits)
         out.append(Heading("Updates", level=3))
         if minus:
-            rule = ["Δw = η·δ·a, w ← w + Δw (η = ", eta, "): the same as w ← w − η·",
+            rule: list[Inline] = ["Δw = η·δ·a, w ← w + Δw (η = ", eta, "): the same as w ← w − η·",
                     partial(E, w), "."]
             head = _m("Δ = η·δ·a")
         else:

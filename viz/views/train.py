@@ -54,6 +54,7 @@ def loss_after(example: worked.Example, last: dict) -> float:
     the start of the final epoch): one step, then one more forward pass."""
     values = worked.build(example, {k: last[k] for k in example.params})
     new = worked.step(example, values)
+    assert example.loss is not None  # worked.step refuses a file without a loss node
     return worked.build(example, new)[example.loss].data
 
 
@@ -89,6 +90,7 @@ def train_report(example: worked.Example, note: str | None, steps: int, every: i
     """The log (``rows``: the values at the start of each epoch), the loss before and
     after, and the check of the file's epochs; ``after`` is the forward pass after
     the last update (epoch = steps), when the caller has it."""
+    assert example.lr is not None  # the train command refuses a file without one
     r = Report("train", example.title, [note] if note else [], header="line")
     names = log_names(example)
     given = digits
@@ -113,9 +115,10 @@ def train_report(example: worked.Example, note: str | None, steps: int, every: i
     if rows and loss in rows[-1]:
         first, last = rows[0][loss], rows[-1][loss]
         try:
-            loss_then: float | None = (after[loss] if after is not None and loss in after
-                                       else loss_after(example, rows[-1]))
-            after_text = f"{fmt(loss_then, digits)} after the final update"
+            then = (after[loss] if after is not None and loss in after
+                    else loss_after(example, rows[-1]))
+            after_text = f"{fmt(then, digits)} after the final update"
+            loss_then: float | None = then
         except worked.WorkedExampleError:  # the last update made a value not finite
             loss_then, after_text = None, "no finite value after the final update"
         if len(rows) == 1:

@@ -39,6 +39,7 @@ class Written(float):
     """A float from a TOML file that keeps its literal text, e.g. "2.50"."""
 
     __slots__ = ("text",)
+    text: str  # the literal as written
 
     def __new__(cls, text: str) -> Written:
         self = super().__new__(cls, text)
@@ -282,13 +283,13 @@ class _Scanner:
         if ch in "\"'":
             end = self.string_end(pos)
         elif ch == "[":
-            shape, end = self.array(pos + 1, path)
+            items, end = self.array(pos + 1, path)
             self.found.setdefault(path, (None, line))
-            return shape, end
+            return items, end
         elif ch == "{":
-            shape, end = self.inline_table(pos + 1, path)
+            table, end = self.inline_table(pos + 1, path)
             self.found.setdefault(path, (None, line))
-            return shape, end
+            return table, end
         elif src.startswith(("true", "false"), pos):
             end = pos + (4 if ch == "t" else 5)
         else:  # in tomllib's order: dates, times, numbers, inf and nan

@@ -70,7 +70,8 @@ def local_derivatives(out: Value) -> dict[int, float]:
     return ends
 
 
-def local_derivative(out: Value, inn: Value, cache: dict | None = None) -> float | None:
+def local_derivative(out: Value, inn: Value,
+                     cache: dict[int, dict[int, float]] | None = None) -> float | None:
     """∂OUT/∂IN along the edge IN → OUT, or None when OUT's expression does not use IN
     (after aliases collapse).  ``inn`` may itself be an alias: the edge ends there.
     ``cache`` (a dict the caller keeps) walks each OUT's expression once, however many
@@ -81,9 +82,10 @@ def local_derivative(out: Value, inn: Value, cache: dict | None = None) -> float
     if cache is None:
         ends = local_derivatives(out)
     else:
-        ends = cache.get(id(top))
-        if ends is None:
-            ends = cache[id(top)] = local_derivatives(out)
+        known = cache.get(id(top))
+        if known is None:
+            known = cache[id(top)] = local_derivatives(out)
+        ends = known
     if id(inn) in ends:
         return ends[id(inn)]
     return None
