@@ -26,7 +26,7 @@ from ..handcheck import verdicts as checker
 from ..report import Blank, Figure, Part, Report
 from ..report import write as write_report
 from ..safe import visible
-from ..views.check import Rounding, check_report
+from ..views.check import FileCheck, Rounding, check_report, files_report
 from ..views.explain import explain_report
 from ..views.run import run_report, totals_report
 from ..views.train import after_record, train_report
@@ -191,13 +191,40 @@ def _rounding(args: argparse.Namespace) -> Rounding:
 
 
 def cmd_check(args: argparse.Namespace, out: Callable[[str], None], st: Style) -> int:
-    path, note = locate(args.file)
-    example = _load(path)
-    verdicts = checker.check(example)
+    """One file: its check (exit 1 when a number is wrong; a bad file is exit 2).  Several:
+    each is checked, a bad one is said in one line on stderr and the others are still
+    checked; exit 2 if any was bad, else 1 if any number is wrong, else 0."""
     if args.json:  # the old spelling of --format json
         args.format = "json"
-    emit(check_report(example.title, note, verdicts, _rounding(args)), args, out, st)
-    return EXIT_WRONG if any(v.verdict == "wrong" for v in verdicts) else EXIT_OK
+    if args.files.count("-") > 1:
+        raise UsageError("-: standard input is given more than once; it holds one worked "
+                         "example, so give `-` at most once")
+    if len(args.files) == 1:
+        path, note = locate(args.files[0])
+        example = _load(path)
+        verdicts = checker.check(example)
+        emit(check_report(example.title, note, verdicts, _rounding(args)), args, out, st)
+        return EXIT_WRONG if any(v.verdict == "wrong" for v in verdicts) else EXIT_OK
+    checked: list[FileCheck] = []
+    for arg in args.files:
+        name = arg
+        try:
+            path, note = locate(arg)
+            name = shown(path)
+            example = _load(path)
+            verdicts = checker.check(example)
+        except (UsageError, WorkedExampleError, OSError) as e:
+            complain(e)
+            checked.append(FileCheck(name, error=_one_line(e)))
+            continue
+        bundled_note = note is not None and note.startswith("bundled: ")  # the name says so
+        checked.append(FileCheck(name, example.title, None if bundled_note else note,
+                                 tuple(verdicts)))
+    emit(files_report(checked, _rounding(args)), args, out, st)
+    if any(f.error is not None for f in checked):
+        return EXIT_BAD
+    wrong = any(v.verdict == "wrong" for f in checked for v in f.verdicts)
+    return EXIT_WRONG if wrong else EXIT_OK
 
 
 def cmd_explain(args: argparse.Namespace, out: Callable[[str], None], st: Style) -> int:

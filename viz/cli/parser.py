@@ -38,6 +38,7 @@ examples:
   chainrule run mywork.toml -o out/    your own file
   chainrule check mywork.toml          which hand numbers are right (exit 0/1)
   chainrule check mywork.toml --json   the same for machines
+  chainrule check a.toml b.toml        each file, then a table of them all
   chainrule check seed001 --format markdown    the check as a table for a post
   chainrule explain seed001 --wrt b1   the chain rule behind one gradient
   chainrule explain seed000 --form delta       the textbook's error terms
@@ -87,9 +88,13 @@ an exit status), and 2 when a file is bad or a graph cannot be written.
 examples:
   chainrule check mywork.toml
   chainrule check seed000 --json | python3 -m json.tool
+  chainrule check part1.toml part2.toml part3.toml   each file, then a table of all
+  cat mine.toml | chainrule check - seed001          `-` (standard input) at most once
 
 exit status: 0 every hand number is exact or close, 1 at least one is wrong,
-2 bad input.""",
+2 bad input.  With several files, a bad one is one line on stderr naming it,
+and the others are still checked (the closing table says which was not);
+the status is then 2, which wins over 1.""",
     "explain": """\
 examples:
   chainrule explain seed001 --wrt w5
@@ -206,8 +211,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_format(p)
     p.set_defaults(func=cmd_run)
 
-    p = add("check", "the hand numbers against the engine: exact, close or wrong")
-    p.add_argument("file", metavar="FILE")
+    p = add("check", "the hand numbers against the engine: exact, close or wrong, "
+                     "for each file")
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="a worked example (several: each is checked, headed by its path, "
+                        "then a table of them all; `-` at most once)")
     p.add_argument("--json", action="store_true", help="the same as --format json")
     add_rounding(p, "show the engine's values at N significant digits (default: at "
                     "the decimals each hand number shows)")

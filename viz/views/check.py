@@ -8,7 +8,9 @@ difference |engine − hand| / |engine| (a dash where that ratio means
 nothing), the hint when some verdict has one (sign, arithmetic, rounded
 operands: ``viz.handcheck.verdicts``) and the verdict, WRONG in capitals.
 ``summary_note`` is the line under it that counts the verdicts;
-``hint_note`` says what the hints in the table mean.
+``hint_note`` says what the hints in the table mean.  ``files_report`` is
+``check`` over several files: each file's check headed by its path, then one
+row per file (its counts and worst verdict, or that it was not checked and why).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from collections.abc import Sequence
 
 from ..handcheck import verdicts as checker
 from ..numbers import fmt
-from ..report import Cell, Column, Note, Paragraph, Report, Table
+from ..report import Blank, Cell, Column, Note, Paragraph, Part, Report, Table
 from ..report.mathtext import Math, formula, math_name, raw
 
 WIDTH = 80
@@ -244,3 +246,83 @@ def check_report(title: str, note: str | None, verdicts: Sequence[checker.Verdic
     r.data = {"verdicts": verdict_records(verdicts), "summary": counts,
               "ok": counts[checker.WRONG] == 0}
     return r
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    """One file of ``chainrule check`` over several: its verdicts, or why it was not checked."""
+
+    file: str  # the file as the output names it (its path, `<stdin>`, a bundled name)
+    title: str = ""  # the worked example's title
+    note: str | None = None  # where it was found, when not as given
+    verdicts: tuple[checker.Verdict, ...] = ()
+    error: str | None = None  # the one line said on stderr: the file was not checked
+
+
+def worst_verdict(verdicts: Sequence[checker.Verdict]) -> str | None:
+    """wrong if any number is wrong, else close if any is close, else exact (None: no numbers)."""
+    found = {v.verdict for v in verdicts}
+    for verdict in (checker.WRONG, checker.CLOSE, checker.EXACT):
+        if verdict in found:
+            return verdict
+    return None
+
+
+def file_report(f: FileCheck, rounding: Rounding = HAND) -> Report:
+    """One checked file of several: its path as the heading, the example's title under it."""
+    subtitle = [f.title] + ([f.note] if f.note else [])
+    r = Report("check", f.file, subtitle, header="rule")
+    r.add(*check_blocks(f.verdicts, rounding=rounding))
+    counts = checker.summary(list(f.verdicts))
+    r.data = {"file": f.file, "title": f.title, "verdicts": verdict_records(f.verdicts),
+              "summary": counts, "ok": counts[checker.WRONG] == 0}
+    return r
+
+
+def files_table(files: Sequence[FileCheck]) -> Table:
+    """One row per file: how many numbers, how many exact, close and wrong, the worst
+    verdict, the file (last: the long column, never cut short); a file that could not
+    be checked has dashes and "not checked"."""
+    cols = [Column("numbers", "number"), Column("exact", "number"), Column("close", "number"),
+            Column("wrong", "number"), Column("verdict", "verdict"), Column("file", "name")]
+    rows = []
+    for f in files:
+        if f.error is not None:
+            rows.append([Cell(DASH)] * 4 + [Cell("not checked"), Cell(f.file)])
+            continue
+        c = checker.summary(list(f.verdicts))
+        worst = worst_verdict(f.verdicts)
+        rows.append([Cell(str(c[k]), float(c[k]))
+                     for k in ("total", checker.EXACT, checker.CLOSE, checker.WRONG)]
+                    + [Cell(DASH if worst is None else "WRONG" if worst == checker.WRONG
+                            else worst), Cell(f.file)])
+    return Table(cols, rows, marks=True)
+
+
+def files_report(files: Sequence[FileCheck], rounding: Rounding = HAND) -> Report:
+    """``chainrule check`` over several files: each checked file's report (headed by its
+    path), then the table of every file, and a line for each file not checked."""
+    whole = Report("check", "", header="none")
+    records: list[dict] = []  # data.files: each file's data, or its error, in the order given
+    parts = 0
+    for f in files:
+        if f.error is not None:
+            records.append({"file": f.file, "error": f.error})
+            continue
+        part = file_report(f, rounding)
+        records.append(part.data)
+        if parts:
+            whole.add(Blank(), Blank())
+        whole.add(Part(part))
+        parts += 1
+    bad = [f for f in files if f.error is not None]
+    n = len(files)
+    title = f"{n} files: {n - len(bad)} checked" + (f", {len(bad)} not (bad input)" if bad else "")
+    closing = Report("check", title, header="rule")
+    closing.add(files_table(files))
+    closing.add(*[Note([f"not checked: {f.error}"], kind="wrong") for f in bad])
+    whole.add(*([Blank(), Blank()] if parts else []), Part(closing))
+    counts = checker.summary([v for f in files for v in f.verdicts])
+    whole.data = {"files": records, "summary": counts, "not_checked": len(bad),
+                  "ok": not bad and counts[checker.WRONG] == 0}
+    return whole
