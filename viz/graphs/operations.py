@@ -47,11 +47,12 @@ from .base import (
     _kinds,
     _legend,
     _op_node,
+    _op_text,
     _short_name,
     _value_node,
 )
 from .formula import loss_formula
-from .layers import find_layers
+from .layers import Layering, find_layers
 from .neurons import _draw_neurons, _neuron_names
 
 __all__ = ["draw", "ComputationGraph", "FORMATS", "RANKDIRS"]
@@ -164,6 +165,10 @@ def draw(
     ranksep = ("0.45" if edge_labels else "0.32") if layering is None else (
         "0.1" if edge_labels else "0.25")
     dot = _digraph(rankdir, "0.22", ranksep, title)
+    if layering is not None:
+        # the order the nodes are given in (inputs, then layer by layer, neuron1 first, its
+        # w1 … wn) is the documents' order: crossing minimisation would only reshuffle it
+        dot.attr("graph", mclimit="0.01")
 
     # a layered network is drawn compact: each net input one step Σ w·x + b, aliases
     # (y_hat = a_out) in the record they name, plain numbers inside their operation
@@ -175,6 +180,10 @@ def draw(
             aliases.setdefault(shown_in, []).append(v)
     hidden = set(drawn_as)
     predicted = nn_predictions(layering) if layering is not None and compact else {}
+    # compact: each operation is written in its result's record (z_h1 "= Σ w·x + b",
+    # a_h1 "= σ(z_h1)"), its operands' edges going straight to that record
+    in_records = layering is not None and compact
+    names = {v: _short_name(v.name, cluster_of[v]) for v in order}
 
     def state(v: Value) -> str:
         if on_path is None:
@@ -192,8 +201,12 @@ def draw(
             shown = " = ".join([shown] + [a.name for a in aliases[v] if a.name])
         if shown is not None and v in predicted:
             shown = f"{shown} = {predicted[v]}"
-        graph.node(f"n{i}", **_value_node(v, shown, kinds[v], state(v), grads, grads_known, digits))
-        if v.parents:
+        operation = (_op_text(v, names, merged=v in operands and v not in formulas,
+                              formula=formulas.get(v))
+                     if in_records and v.parents else None)
+        graph.node(f"n{i}", **_value_node(v, shown, kinds[v], state(v), grads, grads_known, digits,
+                                          operation=operation))
+        if v.parents and not in_records:
             op_state = "dim" if state(v) == "target" else state(v)  # below the chosen node
             graph.node(f"o{i}", **_op_node(v, op_state, merged=v in operands,
                                                   numbers=layering is not None and compact,
@@ -210,6 +223,8 @@ def draw(
                 children[path[:depth]] = []
                 children[path[: depth - 1]].append(path[:depth])
         members[path].append(v)
+    if layering is not None:  # neuron1's cluster above neuron2's, each its w1 … wn, b first
+        _in_neuron_order(members, children, cluster_of, layering, index)
     lit = {cluster_of[v][:d] for v in on_path or () for d in range(1, len(cluster_of[v]) + 1)}
     numbered = iter(range(len(members)))
 
@@ -253,8 +268,9 @@ def draw(
             if edge_labels and not p.is_constant:
                 attrs["label"] = style.fmt(float(factor), digits)
                 attrs.update(_edge_label_attrs(on_path is not None, result_on and p in on_path))
-            dot.edge(tail, f"o{i}", **attrs)
-        dot.edge(f"o{i}", f"n{i}", **_edge_attrs(on_path is not None, result_on))
+            dot.edge(tail, f"n{i}" if in_records else f"o{i}", **attrs)
+        if not in_records:
+            dot.edge(f"o{i}", f"n{i}", **_edge_attrs(on_path is not None, result_on))
 
     if layering is not None:
         # a weight one rank after what it multiplies: each layer's weights sit in its
@@ -265,7 +281,8 @@ def draw(
                     dot.edge(f"n{index[x]}", f"n{index[w]}", style="invis")
 
     if legend:
-        key = _legend(root, grads, grads_known, edge_labels, on_path is not None)
+        key = _legend(root, grads, grads_known, edge_labels, on_path is not None,
+                      ops_in_records=in_records)
         with dot.subgraph() as sink:
             if layering is not None:  # under the output, in its column: no extra width
                 sink.attr(rank="same")
@@ -278,7 +295,35 @@ def draw(
 
     ids = {v: f"n{index[drawn_as.get(v, v)]}" for v in order
            if not (v.is_constant and v in hidden)}
-    return ComputationGraph(dot.source, ids, operations, values=len(order))
+    return ComputationGraph(dot.source, ids, operations, values=len(order),
+                            ops_in_records=in_records)
+
+
+def _in_neuron_order(
+    members: dict[tuple[str, ...], list[Value]], children: dict[tuple[str, ...], list[tuple[str, ...]]],
+    cluster_of: dict[Value, tuple[str, ...]], layering: Layering, index: dict[Value, int],
+) -> None:
+    """Sort each layer's neuron clusters by neuron index and, in a neuron's cluster, its
+    weights in the order of its terms and its biases before the rest (dot keeps the
+    order it is given where the edges leave it free)."""
+    place: dict[tuple[str, ...], tuple[int, int]] = {}
+    at: dict[Value, tuple[int, int]] = {}
+    for n in layering.neurons:
+        for v in n.members:
+            path = cluster_of.get(v, ())
+            for depth in range(1, len(path) + 1):  # layer1 before layer2; its neurons in order
+                place.setdefault(path[:depth], (n.layer, n.index if depth == len(path) else 0))
+        for k, w in enumerate(n.weights):
+            at.setdefault(w, (0, k))
+        for b in n.biases:
+            at.setdefault(b, (1, 0))
+    last = (1 << 30, 0)
+    for path, kids in children.items():
+        kids.sort(key=lambda c: place.get(c, last))
+    neuron_paths = {cluster_of[v] for n in layering.neurons for v in n.members if cluster_of.get(v)}
+    for path, vs in members.items():
+        if path in neuron_paths:
+            vs.sort(key=lambda v: (*at.get(v, (2, 0)), index[v]))
 
 
 def _labels(order: list[Value], names: dict[str, str]) -> dict[Value, str]:
