@@ -284,8 +284,11 @@ def _draw_neurons(
     # wide layers join by many edges: more room between the columns
     # (a labelled edge's label is a rank of its own in dot's layout: half the gap then)
     ranksep = (0.9 if edge_labels else 0.55) + 0.05 * min(max(fan_in.values(), default=0), 16)
-    if edge_labels and layering is not None:
-        ranksep = 0.1 + 0.03 * min(max(fan_in.values(), default=0), 16)
+    # the layered view draws each weight label as a small node on its edge, a rank of its
+    # own between two columns: no other edge passes through it
+    on_nodes = edge_labels and layering is not None
+    if on_nodes:
+        ranksep = 0.12 + 0.03 * min(max(fan_in.values(), default=0), 16)
     dot = _digraph(rankdir, "0.25", f"{ranksep:.2f}", title)
     # keep each column in the order it is written (neuron1 first): the final
     # cross-cluster pass of dot would reorder neurons whose edges all cross alike
@@ -335,8 +338,15 @@ def _draw_neurons(
         if edge.source.first in shared and on_path is None:  # a shared bias: dashed, amber
             attrs.update(color=style.BIAS_EDGE, style="dashed")
         if edge_labels and edge.weights:
-            attrs["label"] = _weight_label(edge, grads, grads_known, digits, on_path is not None,
-                                           layering, names or {})
+            label = _weight_label(edge, grads, grads_known, digits, on_path is not None,
+                                  layering, names or {})
+            if on_nodes:  # source — label — target: the label sits on its own line
+                middle = _label_id(edge)
+                dot.node(middle, **_label_node(label))
+                dot.edge(edge.source.id, middle, arrowhead="none", **attrs)
+                dot.edge(middle, edge.target.id, **attrs)
+                continue
+            attrs["label"] = label
         dot.edge(edge.source.id, edge.target.id, **attrs)
 
     if legend:
@@ -658,6 +668,16 @@ def _weight_name(w: Value, layering: Layering | None, names: dict[Value, str]) -
     return f"w{source}{target}" if source < 10 and target < 10 else f"w{source},{target}"
 
 
+def _label_id(edge: _Edge) -> str:
+    """The DOT id of an edge's label node: ``l<source first>_<target first>``."""
+    return f"l{edge.source.first}_{edge.target.first}"
+
+
+def _label_node(label: str) -> dict[str, str]:
+    """An edge's weight label drawn as a node on the edge: its table, white behind the text."""
+    return {"label": label, "shape": "plain", "fontsize": "9"}
+
+
 def _weight_label(
     edge: _Edge, grads: bool, grads_known: bool, digits: int, highlighting: bool,
     layering: Layering | None = None, names: dict[Value, str] | None = None,
@@ -666,20 +686,20 @@ def _weight_label(
     colour = style.HIGHLIGHT if highlighting and edge.on else (
         style.DIM_TEXT if highlighting else style.WEIGHT_TEXT)
     grad_colour = style.DIM_TEXT if highlighting and not edge.on else style.GRAD_TEXT
-    lines = []
+    rows = []  # one table row a line: each line gets the height its font needs
     for w in edge.weights:
         if layering is not None or names:
             name = _weight_name(w, layering, names or {})
         else:
             name = _short_name(w.name, (edge.target.name,)) if edge.target.name else w.name
         text = f"{name or 'w'} = {style.fmt(w.data, digits)}"
-        line = f'<font color="{colour}">{html.escape(text)}</font>'
+        rows.append(f'<tr><td><font color="{colour}">{html.escape(text)}</font></td></tr>')
         if grads:
             g = style.fmt(w.grad, digits) if grads_known else "?"
             shade = grad_colour if grads_known else style.MUTED_TEXT
-            line += f'<br/><font color="{shade}" point-size="7">grad {g}</font>'
-        lines.append(line)
-    return "<" + "<br/>".join(lines) + ">"
+            rows.append(f'<tr><td><font color="{shade}" point-size="7">grad {g}</font></td></tr>')
+    return ('<<table border="0" cellborder="0" cellspacing="0" cellpadding="1" bgcolor="white">'
+            + "".join(rows) + "</table>>")
 
 
 def _layered_neuron_node(

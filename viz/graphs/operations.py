@@ -5,7 +5,11 @@ gradient) and each operation its own small node between its operands and its
 result, so the picture reads like a hand-drawn derivation: operands flow into
 an operation, the operation produces the next value.  Node ids come from the
 topological order (``n0``, ``n1``, … for values, ``o3`` for the operation that
-made ``n3``), so the same graph always gives byte-identical DOT.
+made ``n3``), so the same graph always gives byte-identical DOT.  A layered
+network is drawn compact (``compact=True``, the default): there each
+operation is written in its result's record instead (``a_h1`` "= σ(z_h1)"),
+its operands' edges run straight to that record, and ``op_id`` is the
+record's id.
 
 Node kinds (colour and shape):
 
@@ -117,7 +121,9 @@ def draw(
         Σ w·x + b (its ``*`` and ``+`` nodes merged, its edges labelled x, w
         and 1), an alias (``y_hat = a_out``) is named in the record it names,
         a plain number is written in its operation (``× ½``), and a chain of
-        unnamed steps is one operation showing its formula; the edge labels
+        unnamed steps is one operation showing its formula; and each
+        operation is written in its result's record (``= σ(z_h1)``, under the
+        name), the edges running from operand to result.  The edge labels
         still multiply to each gradient.  False draws every node.
     names: the neuron view's edge labels for some weights, ``{label: name}``
         as ``nn``'s documents give them (``doc.doc_names``: ``{"w14":
