@@ -362,9 +362,12 @@ def _op_text(v: Value, names: dict[Value, str | None], merged: bool = False,
     symbol = _op_symbol(v, merged=merged, numbers=True, formula=formula)
     if formula is not None or merged:
         return symbol
-    shown = [_number(p) if p.is_constant else names.get(p) for p in v.parents]
-    if any(s is None for s in shown):
-        return symbol
+    shown: list[str] = []
+    for p in v.parents:
+        name = _number(p) if p.is_constant else names.get(p)
+        if name is None:  # an unnamed operand: the symbol alone
+            return symbol
+        shown.append(name)
     op = style.op_symbol(v.op or "")
     if len(shown) == 1:
         text = shown[0] if v.op == "sum" else f"{op}({shown[0]})"
@@ -372,7 +375,7 @@ def _op_text(v: Value, names: dict[Value, str | None], merged: bool = False,
         power = {2.0: "²", 3.0: "³"}.get(v.parents[1].data, f"^{shown[1]}")
         text = f"{shown[0]}{power}"
     else:
-        text = f" {op} ".join(str(s) for s in shown)
+        text = f" {op} ".join(shown)
     return text if len(text) <= MAX_OPERATION else symbol
 
 

@@ -210,7 +210,7 @@ def _neuron_edges(
                 if w in targets:
                     edge.on = True
             edge.bias = edge.bias and w is None and rec.kind == "neuron" and p.is_leaf
-            if result_on and p in on_path:
+            if result_on and on_path is not None and p in on_path:
                 edge.on = True
     return list(found.values())
 
@@ -299,6 +299,7 @@ def _draw_neurons(
         st = states[rec.first]
         is_root = root in rec.members
         if rec.kind == "neuron":  # 'neuron2' inside its layer's cluster, else 'layer1.neuron2'
+            assert rec.name is not None  # a neuron's record is named after it
             if rec.neuron is not None:
                 shown = rec.name
                 if place[rec.first] and shown.startswith(place[rec.first][-1] + "."):
@@ -311,13 +312,13 @@ def _draw_neurons(
         elif rec.kind == "rest":
             attrs = _rest_node(rec, root, st, grads, grads_known, digits, record_of, prediction)
         else:
-            shown = rec.name if rec.neuron is None and layering is not None else \
+            leaf_name = rec.name if rec.neuron is None and layering is not None else \
                 _short_name(rec.name, place[rec.first])
             count = shared.get(rec.first, 0)
             if layering is None and rec.first not in in_column:
                 count = 0
             kind = kinds[rec.members[0]]
-            attrs = _leaf_node(rec, shown, kind, st, grads, grads_known, digits, count)
+            attrs = _leaf_node(rec, leaf_name, kind, st, grads, grads_known, digits, count)
         graph.node(rec.id, **attrs)
 
     lit = {
@@ -383,7 +384,7 @@ def _emit_columns(
 
     def key(rec: _Record) -> tuple:
         if rec.kind == "neuron":
-            return (0, rec.neuron.index, ())
+            return (0, rec.neuron.index if rec.neuron is not None else 0, ())
         if rec.column == 0 and rec.name in input_rank:
             return (1, input_rank[rec.name], ())
         return (2, 0, natural_key(rec.name))
@@ -467,8 +468,8 @@ def _samples(rec: _Record) -> int:
     """How many times a neuron ran: its z nodes (one per sample), or its a nodes."""
     if rec.neuron is not None:
         return len(rec.neuron.zs)
-    zs = sum(1 for v in rec.members if v.name == rec.name + ".z")
-    return zs or sum(1 for v in rec.members if v.name == rec.name + ".a")
+    zs = sum(1 for v in rec.members if v.name == f"{rec.name}.z")
+    return zs or sum(1 for v in rec.members if v.name == f"{rec.name}.a")
 
 
 def _numbers(values: list[Value], digits: int, grads_known: bool) -> tuple[str, str]:
@@ -552,7 +553,7 @@ def _neuron_node(
     rec: _Record, shown: str, is_root: bool, state: str, grads: bool, grads_known: bool, digits: int
 ) -> dict[str, str]:
     """A neuron: its name and activation, z, a and its own bias b (data, grad)."""
-    prefix = rec.name + "."
+    prefix = f"{rec.name}."
     named: dict[str, list[Value]] = {"z": [], "a": [], "b": []}
     for v in rec.members:
         if v.name is not None and v.name.startswith(prefix):
@@ -657,7 +658,9 @@ def _weight_name(w: Value, layering: Layering | None, names: dict[Value, str]) -
     """
     if w in names:
         return names[w]
-    n = layering.neuron_of.get(w) if layering is not None else None
+    if layering is None:
+        return w.name or "w"
+    n = layering.neuron_of.get(w)
     if n is None or n.nn_indexes is None:
         return w.name or "w"
     i = n.weights.index(w) + 1
@@ -688,6 +691,7 @@ def _weight_label(
     grad_colour = style.DIM_TEXT if highlighting and not edge.on else style.GRAD_TEXT
     rows = []  # one table row a line: each line gets the height its font needs
     for w in edge.weights:
+        name: str | None
         if layering is not None or names:
             name = _weight_name(w, layering, names or {})
         else:
@@ -712,6 +716,7 @@ def _layered_neuron_node(
     output of the last layer says it is ŷ.
     """
     n = rec.neuron
+    assert n is not None  # the layered view: each neuron's record draws its Neuron
     nn_names = n.nn_indexes is not None
 
     def caption(v: Value, fallback: str) -> str:

@@ -161,7 +161,8 @@ def draw(
     grads_known = root.grad != 0.0
     on_path, targets = _highlighted(order, index, highlight)
     layering = find_layers(order, {v for v in order if kinds[v] == "parameter"})
-    cluster_of = _clusters(order, root) if clusters else {v: () for v in order}
+    cluster_of: dict[Value, tuple[str, ...]] = (
+        _clusters(order, root) if clusters else {v: () for v in order})
     if clusters and layering is not None:  # a file's neurons: clusters from the layers found
         for v, n in layering.neuron_of.items():
             if v in cluster_of and n.nn_indexes is None:
@@ -189,7 +190,7 @@ def draw(
     # compact: each operation is written in its result's record (z_h1 "= Σ w·x + b",
     # a_h1 "= σ(z_h1)"), its operands' edges going straight to that record
     in_records = layering is not None and compact
-    names = {v: _short_name(v.name, cluster_of[v]) for v in order}
+    shown_names: dict[Value, str | None] = {v: _short_name(v.name, cluster_of[v]) for v in order}
 
     def state(v: Value) -> str:
         if on_path is None:
@@ -207,7 +208,7 @@ def draw(
             shown = " = ".join([shown] + [a.name for a in aliases[v] if a.name])
         if shown is not None and v in predicted:
             shown = f"{shown} = {predicted[v]}"
-        operation = (_op_text(v, names, merged=v in operands and v not in formulas,
+        operation = (_op_text(v, shown_names, merged=v in operands and v not in formulas,
                               formula=formulas.get(v))
                      if in_records and v.parents else None)
         graph.node(f"n{i}", **_value_node(v, shown, kinds[v], state(v), grads, grads_known, digits,
@@ -234,7 +235,8 @@ def draw(
     lit = {cluster_of[v][:d] for v in on_path or () for d in range(1, len(cluster_of[v]) + 1)}
     numbered = iter(range(len(members)))
 
-    inputs = set(layering.inputs) if layering is not None else set()
+    input_order = layering.inputs if layering is not None else []
+    inputs = set(input_order)
 
     def emit_cluster(graph: Any, path: tuple[str, ...]) -> None:
         for v in members[path]:
@@ -243,9 +245,9 @@ def draw(
         if not path and inputs:  # the inputs: the first column, in order
             with graph.subgraph() as same:
                 same.attr(rank="same")
-                for v in layering.inputs:
+                for v in input_order:
                     emit(same, v)
-                for a, b in zip(layering.inputs, layering.inputs[1:]):
+                for a, b in zip(input_order, input_order[1:]):
                     same.edge(f"n{index[a]}", f"n{index[b]}", style="invis")
         for child in children[path]:
             with graph.subgraph(name=f"cluster_{next(numbered)}") as sub:
@@ -270,10 +272,11 @@ def draw(
             if shown_p not in index or shown_p in hidden:  # a constant, inside its operation
                 continue
             tail = f"n{index[shown_p]}"
-            attrs = _edge_attrs(on_path is not None, result_on and p in on_path)
+            p_on = result_on and on_path is not None and p in on_path
+            attrs = _edge_attrs(on_path is not None, p_on)
             if edge_labels and not p.is_constant:
                 attrs["label"] = style.fmt(float(factor), digits)
-                attrs.update(_edge_label_attrs(on_path is not None, result_on and p in on_path))
+                attrs.update(_edge_label_attrs(on_path is not None, p_on))
             dot.edge(tail, f"n{i}" if in_records else f"o{i}", **attrs)
         if not in_records:
             dot.edge(f"o{i}", f"n{i}", **_edge_attrs(on_path is not None, result_on))
@@ -324,7 +327,7 @@ def _in_neuron_order(
         for b in n.biases:
             at.setdefault(b, (1, 0))
     last = (1 << 30, 0)
-    for path, kids in children.items():
+    for kids in children.values():
         kids.sort(key=lambda c: place.get(c, last))
     neuron_paths = {cluster_of[v] for n in layering.neurons for v in n.members if cluster_of.get(v)}
     for path, vs in members.items():
