@@ -1,8 +1,9 @@
 """The pieces both graph views share: the graph object, node kinds, highlighting,
 clusters, and the look of records, edges and clusters.
 
-``operations.py`` draws one node per value and per operation; ``neurons.py`` one
-record per neuron.  Both build their DOT from these.
+``operations.py`` draws one node per value and per operation (in a layered
+network, each operation inside its result's record); ``neurons.py`` one record
+per neuron.  Both build their DOT from these.
 """
 
 from __future__ import annotations
