@@ -14,6 +14,7 @@ when it is set, else to the test's temporary folder.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from itertools import combinations
 from pathlib import Path
@@ -22,6 +23,7 @@ import pytest
 
 import nn
 import viz.worked as worked
+from autograd import Value
 from support.browser import TextBox, overlapping_texts
 from viz.cli.figures import _root
 from viz.graphs import draw
@@ -135,6 +137,23 @@ def crossings(edges: list[dict]) -> int:
     return count
 
 
+def joined(edges: list[dict]) -> list[dict]:
+    """The drawn edges with each weight label node's two halves (a -> l<a>_<b> -> b) joined
+    into one edge a -> b, its path the two paths one after the other."""
+    into = {e["id"].split("->")[1]: e for e in edges if e["id"].split("->")[1].startswith("l")}
+    found = []
+    for e in edges:
+        tail, head = e["id"].split("->")
+        if head.startswith("l"):
+            continue
+        if tail.startswith("l"):
+            first = into[tail]
+            e = {"id": f'{first["id"].split("->")[0]}->{head}',
+                 "points": first["points"] + e["points"]}
+        found.append(e)
+    return found
+
+
 def drawing_crossings(columns: list[list[str]], edges: list[tuple[str, str]]) -> int:
     """The crossings of straight edges between columns drawn in the given order:
     two edges between the same two columns cross when their ends come in opposite orders."""
@@ -174,7 +193,7 @@ def test_seed001_neuron_view_reads_like_the_document(chromium_page, tmp_path, so
     assert at["x1"][1] < at["x2"][1] < at["b1"][1] and at["h1"][1] < at["h2"][1]
     # the crossings of the document's drawing, and no more
     name = {i: k for k, i in ids.items()}
-    drawn = [e for e in page["edges"] if all(n in name for n in e["id"].split("->"))]
+    drawn = [e for e in joined(page["edges"]) if all(n in name for n in e["id"].split("->"))]
     pairs = [tuple(name[n] for n in e["id"].split("->")) for e in drawn]
     assert sorted(pairs) == sorted([("x1", "h1"), ("x1", "h2"), ("x2", "h1"), ("x2", "h2"),
                                     ("b1", "h1"), ("b1", "h2"), ("h1", "out"), ("h2", "out"),
@@ -279,3 +298,121 @@ def test_the_nn_networks_texts_fit_in_both_views(chromium_page, tmp_path):
                 box = page["nodes"].get(t["owner"])
                 if box is not None:
                     assert box["x"] - 0.5 <= t["x"] and t["x"] + t["width"] <= box["x"] + box["width"] + 0.5, t
+
+
+# --- edge labels: no other edge runs through one -------------------------------------------
+
+_LABELS = """() => {
+  // every label: the union of its texts' boxes, and the ends of the edge it labels; every
+  // edge: its path sampled each pixel of its length, and its arrowhead's outline
+  const union = bs => {
+    const x0 = Math.min(...bs.map(b => b.x)), y0 = Math.min(...bs.map(b => b.y));
+    return {x: x0, y: y0, width: Math.max(...bs.map(b => b.x + b.width)) - x0,
+            height: Math.max(...bs.map(b => b.y + b.height)) - y0};
+  };
+  const texts = g => Array.from(g.querySelectorAll('text'))
+    .filter(t => t.textContent.trim()).map(t => t.getBBox());
+  const labels = [], edges = [];
+  for (const g of document.querySelectorAll('g.node')) {
+    const id = g.querySelector('title').textContent;
+    if (/^l\\d+_\\d+$/.test(id) && texts(g).length) labels.push({id, box: union(texts(g))});
+  }
+  for (const g of document.querySelectorAll('g.edge')) {
+    const id = g.querySelector('title').textContent;
+    const lines = [];
+    for (const path of g.querySelectorAll('path')) {
+      const length = path.getTotalLength(), points = [];
+      const steps = Math.max(2, Math.ceil(length));
+      for (let k = 0; k <= steps; k++) {
+        const p = path.getPointAtLength(length * k / steps);
+        points.push([p.x, p.y]);
+      }
+      lines.push(points);
+    }
+    for (const head of g.querySelectorAll('polygon')) {
+      const points = Array.from(head.points).map(p => [p.x, p.y]);
+      if (points.length) lines.push([...points, points[0]]);
+    }
+    if (texts(g).length) labels.push({id, box: union(texts(g))});  // a label dot placed
+    edges.push({id, lines});
+  }
+  return {labels, edges};
+}"""
+
+
+def _segment_meets_box(p, q, box) -> bool:
+    """Whether the segment pq meets the rectangle (Liang–Barsky clipping)."""
+    x0, y0 = box["x"], box["y"]
+    x1, y1 = x0 + box["width"], y0 + box["height"]
+    dx, dy = q[0] - p[0], q[1] - p[1]
+    lo, hi = 0.0, 1.0
+    for step, room in ((-dx, p[0] - x0), (dx, x1 - p[0]), (-dy, p[1] - y0), (dy, y1 - p[1])):
+        if step == 0:
+            if room < 0:
+                return False
+            continue
+        t = room / step
+        if step < 0:
+            lo = max(lo, t)
+        else:
+            hi = min(hi, t)
+        if lo > hi:
+            return False
+    return True
+
+
+def edges_through_labels(found: dict) -> list[tuple[str, str]]:
+    """(label, edge) for each edge whose path or arrowhead meets another edge's label.
+
+    A label node l<a>_<b> belongs to the two halves a -> l<a>_<b> -> b of its edge;
+    a label dot placed belongs to its own edge."""
+    hits = []
+    for label in found["labels"]:
+        own = {label["id"]} if "->" in label["id"] else set()
+        for edge in found["edges"]:
+            if edge["id"] in own or label["id"] in edge["id"].split("->"):
+                continue
+            if any(_segment_meets_box(a, b, label["box"])
+                   for line in edge["lines"] for a, b in zip(line, line[1:])):
+                hits.append((label["id"], edge["id"]))
+    return hits
+
+
+def label_graphs():
+    """(name, graph): the neuron view, with its weights on the edges, of every bundled
+    example, of nn's 3-4-2 exercise and of two MLPs, left to right and top to bottom."""
+    found = []
+    for stem in sorted(EXAMPLES):
+        values, root, params = file_net(stem)
+        found.append((stem, root, params))
+    found.append(("nn-3-4-2", nn_net(nn.linear_3_4_2_exercise), None))
+    for label, nin, sizes in (("mlp-2-2-2", 2, [2, 2]), ("mlp-3-4-2", 3, [4, 2])):
+        model = nn.MLP(nin, sizes, seed=3)
+        xs = [Value(0.1 * (k + 1), f"x{k + 1}") for k in range(nin)]
+        loss = nn.squared_error(model(xs), [0.5] * sizes[-1])
+        loss.backward()
+        found.append((label, loss, None))
+    return found
+
+
+LABEL_GRAPHS = label_graphs()
+
+
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+@pytest.mark.parametrize("name,root,params", LABEL_GRAPHS, ids=[n for n, _, _ in LABEL_GRAPHS])
+def test_no_edge_runs_through_another_edges_label(chromium_page, tmp_path, name, root, params,
+                                                   rankdir):
+    g = draw(root, neurons=True, params=params, edge_labels=True, legend=True, rankdir=rankdir)
+    svg = tmp_path / f"{name}-labels.svg"
+    svg.write_bytes(g.pipe("svg", backend="dot"))
+    with chromium_page(svg) as visit:
+        found = visit.page.evaluate(_LABELS)
+        size = visit.page.evaluate("() => { const s = document.querySelector('svg');"
+                                   " return [s.width.baseVal.value, s.height.baseVal.value]; }")
+        visit.page.set_viewport_size({"width": int(size[0]) + 20, "height": int(size[1]) + 20})
+        visit.page.screenshot(path=str(shots_dir(tmp_path) / f"{name}-neurons-{rankdir}-labels.png"))
+    assert not edges_through_labels(found)
+    # every weight's label was looked at: one label for each labelled edge of the DOT
+    labelled = len(re.findall(r"^\t+l\d+_\d+ \[label=", g.source, re.M)) + len(
+        re.findall(r"^\t+n\d+ -> n\d+ \[.*label=", g.source, re.M))
+    assert len(found["labels"]) == labelled > 0

@@ -18,6 +18,7 @@ import re
 import shutil
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -169,20 +170,26 @@ def test_neuron_view_of_each_example_fits_a_900px_column(stem):
     assert px(width) <= 900, (stem, px(width))
 
 
-def test_operation_view_of_seed001_shrank():
-    # before this layout: 3231 px wide (Helvetica widths, every * and + node, constants)
-    values, root, params = file_values(EXAMPLES["seed001_2-2-1_shared_bias"])
-    g = draw(root, params=params, edge_labels=True, legend=True)
-    width, _ = layout(g.source)["bb"]
-    assert px(width) <= 2000, px(width)
-
-
-@pytest.mark.xfail(strict=True, reason="the operation view of seed 001 is 1,824 px wide: the "
-                                       "issue's 1,400 px target is not reached yet")
 def test_operation_view_of_seed001_fits_1400px():
+    # before this layout: 3231 px wide (Helvetica widths, every * and + node, constants);
+    # then 1,824 px with an operation node between each record and the next
     values, root, params = file_values(EXAMPLES["seed001_2-2-1_shared_bias"])
     g = draw(root, params=params, edge_labels=True, legend=True)
-    assert px(layout(g.source)["bb"][0]) <= 1400
+    assert px(layout(g.source)["bb"][0]) <= 1400, px(layout(g.source)["bb"][0])
+
+
+@pytest.mark.parametrize("stem", sorted(FILE_LAYERS))
+def test_operation_view_shows_every_named_quantity(stem):
+    # the hand check reads every name of the file off the picture: each is a record's
+    # header (an alias inside the record it names, "a_out = y_hat")
+    example = worked.load(EXAMPLES[stem])
+    values, root, params = file_values(EXAMPLES[stem])
+    g = draw(root, params=params, edge_labels=True, legend=True)
+    headers = re.findall(r"<b>([^<]+)</b>", g.source)
+    shown = {part for h in headers for part in h.split(" = ")}
+    names = set(example.inputs) | set(example.params) | set(example.nodes)
+    assert names <= shown, sorted(names - shown)
+    assert px(layout(g.source)["bb"][0]) <= 1500, (stem, px(layout(g.source)["bb"][0]))
 
 
 def test_seed003_3_4_2_is_no_longer_a_tower():
@@ -249,22 +256,42 @@ def _weights(z: Value, order: list[Value], params) -> list[Value]:
     return found
 
 
+def operation_in_record(source: str, node: str) -> str | None:
+    """The operation a record says made it: its '= …' row (the DOT's HTML label, parsed)."""
+    m = re.search(rf"^\t+{node} \[label=<(<table.*</table>)>", source, re.M)
+    texts = ["".join(cell.itertext()) for cell in ET.fromstring(m.group(1)).iter("td")]
+    rows = [t[2:] for t in texts if t.startswith("= ")]
+    return rows[0] if rows else None
+
+
 def test_compact_view_merges_the_net_input_and_folds_numbers():
     values, root, params = file_values(EXAMPLES["seed001_2-2-1_shared_bias"])
     g = draw(root, params=params, edge_labels=True, digits=10)
-    labels = dict(re.findall(r"^\t+(o\d+) \[label=\"([^\"]*)\"", g.source, re.M))
+    assert not re.search(r"^\t+o\d+ \[", g.source, re.M)  # no operation nodes
     z = values["z_h1"]
-    assert labels[g.op_id(z)] == style.op_symbol("linear")  # Σ w·x + b, one step
+    assert g.op_id(z) == g.node_id(z)  # the operation is written in its result's record
+    assert operation_in_record(g.source, g.node_id(z)) == style.op_symbol("linear")  # Σ w·x + b
     # its edges: w1 carries x1 = 0.05 (∂z/∂w1), x1 carries w1 = 0.15, b1 carries 1
     into = {m.group(1): m.group(2) for m in re.finditer(
-        rf"^\t+(n\d+) -> {g.op_id(z)} \[.*?label=\"?([^\" \]]+)", g.source, re.M)}
+        rf"^\t+(n\d+) -> {g.node_id(z)} \[.*?label=\"?([^\" \]]+)", g.source, re.M)}
     assert into[g.node_id(values["w1"])] == "0.05" and into[g.node_id(values["x1"])] == "0.15"
     assert into[g.node_id(values["b1"])] == "1"
+    # a_h1 = σ(z_h1), its edge from z_h1 carries σ'(z_h1) = a(1 − a), a = 0.5933 as printed
+    a_h1 = g.node_id(values["a_h1"])
+    assert operation_in_record(g.source, a_h1) == "σ(z_h1)"
+    edge = re.search(rf"^\t+{g.node_id(z)} -> {a_h1} \[.*?label=\"?([-0-9.e]+)", g.source, re.M)
+    assert float(edge.group(1)) == pytest.approx(0.5933 * (1 - 0.5933), rel=1e-4)
     # y_hat = a_out: one record; the loss chain is one operation showing its formula
     assert g.node_id(values["y_hat"]) == g.node_id(values["a_out"])
     assert "a_out = y_hat" in g.source
-    assert labels[g.op_id(values["loss"])] == "½(y_true − y_hat)²"
+    assert operation_in_record(g.source, g.node_id(values["a_out"])) == "σ(z_out)"
+    assert operation_in_record(g.source, g.node_id(values["loss"])) == "½(y_true − y_hat)²"
+    assert operation_in_record(g.source, g.node_id(values["x1"])) is None  # a leaf
     assert 'label=0.5 ' not in g.source  # no constant boxes
+    # compact=False draws every operation as a node of its own
+    full = draw(root, params=params, compact=False)
+    assert re.search(rf'^\t+{full.op_id(values["a_h1"])} \[label="σ" ', full.source, re.M)
+    assert operation_in_record(full.source, full.node_id(values["a_h1"])) is None
 
 
 # --- the command line -------------------------------------------------------------------

@@ -93,7 +93,8 @@ def test_step_through_every_example(name, chromium_page, tmp_path):
     path, html = write_page(tmp_path, name, loaded)
     data = page_json(html)
     n = len(data["steps"])
-    graph = viz.draw(loaded.root)
+    # drawn as the page draws it: the file's params are its parameters
+    graph = viz.draw(loaded.root, params=[loaded.nodes[k] for k in ex.params])
     with chromium_page(path) as visit:
         page = visit.page
         seen = []

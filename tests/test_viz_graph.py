@@ -470,8 +470,9 @@ def test_clusters_off_the_highlighted_path_are_dimmed():
     g = draw(net["loss"], highlight="layer2.neuron1.w1")
     # each cluster's attribute line, in the order the clusters appear
     found = re.findall(r'^\t+color="([^"]+)" .*label=(\w+)', g.source, re.M)
-    assert [label for _, label in found] == ["layer2", "neuron1", "layer1", "neuron1", "neuron2"]
-    assert [colour for colour, _ in found] == [style.CLUSTER_BORDER] * 2 + [style.DIM_BORDER] * 3
+    # layer 1 first, as the layered view draws it; only layer 2 is on the path
+    assert [label for _, label in found] == ["layer1", "neuron1", "neuron2", "layer2", "neuron1"]
+    assert [colour for colour, _ in found] == [style.DIM_BORDER] * 3 + [style.CLUSTER_BORDER] * 2
 
 
 def test_clusters_can_be_turned_off():

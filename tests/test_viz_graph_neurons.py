@@ -89,7 +89,8 @@ def seed001_loss(backward: bool = True, fused: bool = True) -> Value:
 # --- reading the DOT back --------------------------------------------------------------
 
 _NODE = re.compile(r"^\t+(n\d+|legend) \[(.*)\]$", re.M)
-_EDGE = re.compile(r"^\t+(n\d+) -> (n\d+)(?: \[(.*)\])?$", re.M)
+_EDGE = re.compile(r"^\t+([nl][\d_]+) -> ([nl][\d_]+)(?: \[(.*)\])?$", re.M)
+_LABEL_NODE = re.compile(r"^\t+(l\d+_\d+) \[label=(<.*>) fontsize=\S+ shape=plain\]$", re.M)
 
 
 def records(source: str) -> dict[str, dict]:
@@ -153,21 +154,34 @@ def clusters(source: str) -> dict[str, tuple[str, ...]]:
 
 
 def edges(source: str) -> dict[tuple[str, str], str]:
-    """(source id, target id) -> the edge's attribute text (visible edges only)."""
-    found = {}
+    """(source id, target id) -> the edge's attribute text (visible edges only).
+
+    A weight label drawn as a node on its edge (source -> l<s>_<t> -> target) reads
+    as one edge whose attributes start with label=<…>, the label node's."""
+    labels = dict(_LABEL_NODE.findall(source))
+    found, into = {}, {}
     for m in _EDGE.finditer(source):
         attrs = m.group(3) or ""
         if "invis" in attrs:
             continue
-        assert (m.group(1), m.group(2)) not in found
-        found[(m.group(1), m.group(2))] = attrs
+        tail, head = m.group(1), m.group(2)
+        if head in labels:
+            assert "arrowhead=none" in attrs  # the arrow is on the second half only
+            into[head] = tail
+            continue
+        if tail in labels:
+            tail, attrs = into.pop(tail), f"label={labels[tail]} {attrs}"
+        assert (tail, head) not in found
+        found[(tail, head)] = attrs
+    assert not into  # every label node sits on one edge
     return found
 
 
 def weight_label(attrs: str) -> list[tuple[str, float, str]]:
     """[(name, data, grad text)] of the weights on an edge label."""
     label = re.search(r"label=<(.*)>", attrs).group(1)
-    return [(n, float(d), g) for n, d, g in re.findall(r">(w\d+) = ([^<]+)</font>(?:<br/><font[^>]*>grad ([^<]+)</font>)?", label)]
+    return [(n, float(d), g) for n, d, g in re.findall(
+        r">(w\d+) = ([^<]+)</font></td></tr>(?:<tr><td><font[^>]*>grad ([^<]+)</font>)?", label)]
 
 
 def number(text: str) -> float:

@@ -82,14 +82,15 @@ def test_svg_shows_names_values_and_grads(backend):
     at = lambda name: drawn[g.node_id(net[name])]  # noqa: E731
     # the document's forward pass (4 significant digits) and gradients
     assert at("w1") == ["w1", "data", "0.15", "grad", "0.0006684"]
-    assert at("z_h1")[:3] == ["z_h1", "data", "0.3775"]
-    assert at("a_h1")[:3] == ["a_h1", "data", "0.5933"]
-    assert at("a_h2")[:3] == ["a_h2", "data", "0.5969"]
-    assert at("y_hat") == ["y_hat", "data", "0.7514", "grad", "0.7414"]
+    # each result's record says the operation that made it, under its name
+    assert at("z_h1")[:4] == ["z_h1", "= Σ w·x + b", "data", "0.3775"]
+    assert at("a_h1")[:4] == ["a_h1", "= σ(z_h1)", "data", "0.5933"]
+    assert at("a_h2")[:4] == ["a_h2", "= σ(z_h2)", "data", "0.5969"]
+    assert at("y_hat") == ["y_hat", "= σ(z_out)", "data", "0.7514", "grad", "0.7414"]
     assert at("b2")[-1] == "0.1385"
-    assert at("loss") == ["loss", "data", "0.2748", "grad", "1"]
-    assert drawn[g.op_id(net["a_h1"])] == ["σ"]
-    # the local derivative on the z_h1 -> σ edge: a_h1·(1 - a_h1), the document's 0.2413
+    assert at("loss") == ["loss", "= ½(0.01 − y_hat)²", "data", "0.2748", "grad", "1"]
+    assert g.op_id(net["a_h1"]) == g.node_id(net["a_h1"])  # no operation node of its own
+    # the local derivative on the z_h1 -> a_h1 edge: a_h1·(1 - a_h1), the document's 0.2413
     labels = svg_groups(svg, "edge")
     on_edge = labels[f"{g.node_id(net['z_h1'])}->{g.op_id(net['a_h1'])}"]
     a = 1.0 / (1.0 + math.exp(-(0.15 * 0.05 + 0.20 * 0.10 + 0.35)))

@@ -1,7 +1,9 @@
 """Computation graphs drawn with Graphviz.
 
-- ``operations``: ``draw``, one record per value and a node per operation;
-- ``neurons``: the neuron view, one record per neuron of an ``nn`` network;
+- ``operations``: ``draw``, one record per value and a node per operation (a
+  layered network's operations written in their results' records);
+- ``neurons``: the neuron view, one record per neuron of an ``nn`` network
+  (its weights on small label nodes set on the edges);
 - ``layers``: a network's inputs, layers and neurons found in the graph (nn's
   names or a file's Σ w·x + b), which both views lay out in columns;
 - ``formula``: the loss part written as one line (½(y − ŷ)²);

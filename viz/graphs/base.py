@@ -1,8 +1,9 @@
 """The pieces both graph views share: the graph object, node kinds, highlighting,
 clusters, and the look of records, edges and clusters.
 
-``operations.py`` draws one node per value and per operation; ``neurons.py`` one
-record per neuron.  Both build their DOT from these.
+``operations.py`` draws one node per value and per operation (in a layered
+network, each operation inside its result's record); ``neurons.py`` one record
+per neuron.  Both build their DOT from these.
 """
 
 from __future__ import annotations
@@ -30,10 +31,12 @@ class ComputationGraph:
 
     def __init__(
         self, source: str, ids: dict[Value, str], operations: int, neurons: int | None = None,
-        values: int | None = None,
+        values: int | None = None, ops_in_records: bool = False,
     ) -> None:
         self.source = source
         self._ids = ids
+        #: the compact operation view: each operation is written in its result's record
+        self.ops_in_records = ops_in_records
         self.values = len(ids) if values is None else values
         self.operations = operations
         #: the neuron view: how many neuron records it draws; None for the operation view
@@ -56,11 +59,17 @@ class ComputationGraph:
             raise ValueError(f"{value!r} is not in this graph") from None
 
     def op_id(self, value: Value) -> str:
-        """The DOT id of the operation node that produced ``value`` (``o<index>``)."""
+        """The DOT id of the operation node that produced ``value`` (``o<index>``).
+
+        In the compact view of a layered network, where each operation is
+        written in its result's record (``= σ(z_h1)``), that record's id.
+        """
         if self.neurons is not None:
             raise ValueError("the neuron view draws no operation nodes: use node_id()")
         if value.is_leaf:
             raise ValueError(f"{value!r} is a leaf: no operation produced it")
+        if self.ops_in_records:
+            return self.node_id(value)
         return "o" + self.node_id(value)[1:]
 
     def pipe(
@@ -250,8 +259,11 @@ def header_cell(rounded: bool, border: str) -> str:
 
 
 def _value_node(
-    v: Value, shown: str | None, kind: str, state: str, grads: bool, grads_known: bool, digits: int
+    v: Value, shown: str | None, kind: str, state: str, grads: bool, grads_known: bool, digits: int,
+    operation: str | None = None,
 ) -> dict[str, str]:
+    """A value's record: its name, ``operation`` (the step that made it, ``= σ(z_h1)``,
+    when it is written here rather than in a node of its own), data and grad."""
     fill, border = style.KIND_COLOURS[kind]
     text, caption, grad_colour = style.TEXT, style.MUTED_TEXT, style.GRAD_TEXT
     width = "2" if kind == "output" else "1"
@@ -286,6 +298,11 @@ def _value_node(
             f'<tr><td colspan="2" bgcolor="{fill}" {header_cell(kind == "parameter", border)}>'
             f'<font color="{text}"><b>{html.escape(shown)}</b></font></td></tr>'
         )
+    if operation is not None:
+        rows.append(
+            f'<tr><td colspan="2"><font color="{text}" point-size="9">'
+            f'= {html.escape(operation)}</font></td></tr>'
+        )
     rows.append(
         f'<tr><td align="left"><font color="{caption}" point-size="9">data</font></td>'
         f'<td align="right"><font color="{text}">{data}</font></td></tr>'
@@ -308,11 +325,16 @@ def _value_node(
     return {"label": label, "shape": "plain", "tooltip": tooltip}
 
 
-def _op_node(
-    v: Value, state: str, merged: bool = False, numbers: bool = False, formula: str | None = None
-) -> dict[str, str]:
-    """An operation's node: its symbol; ``merged``: a net input drawn as one step Σ w·x + b;
-    ``numbers``: its plain-number operands written in it (× ½, ^2, 0.01 −)."""
+def _number(c: Value) -> str:
+    """A plain number written in an operation: ½, or its value."""
+    return "½" if c.data == 0.5 else style.fmt(c.data, 4)
+
+
+def _op_symbol(
+    v: Value, merged: bool = False, numbers: bool = False, formula: str | None = None
+) -> str:
+    """What an operation's node shows: its symbol; ``merged``: a net input drawn as one
+    step Σ w·x + b; ``numbers``: its plain-number operands written in it (× ½, ^2, 0.01 −)."""
     # a one-operand sum is an alias (y_hat = a_out): drawn '='
     symbol = "=" if v.op == "sum" and len(v.parents) == 1 else style.op_symbol(v.op or "")
     if formula is not None:  # a chain of unnamed steps drawn as one
@@ -321,16 +343,48 @@ def _op_node(
         symbol = style.op_symbol("linear")
     elif numbers and any(p.is_constant for p in v.parents) and len(v.parents) == 2:
         a, b = v.parents
-
-        def number(c: Value) -> str:
-            return "½" if c.data == 0.5 else style.fmt(c.data, 4)
-
         if v.op == "**" and b.is_constant:
-            symbol = {2.0: "( )²", 3.0: "( )³"}.get(b.data, f"^{number(b)}")
+            symbol = {2.0: "( )²", 3.0: "( )³"}.get(b.data, f"^{_number(b)}")
         elif a.is_constant and not b.is_constant:
-            symbol = f"{number(a)} {symbol}"
+            symbol = f"{_number(a)} {symbol}"
         elif b.is_constant and not a.is_constant:
-            symbol = f"{symbol} {number(b)}"
+            symbol = f"{symbol} {_number(b)}"
+    return symbol
+
+
+#: the longest operation written in a record; a longer one shows its symbol only
+MAX_OPERATION = 28
+
+
+def _op_text(v: Value, names: dict[Value, str | None], merged: bool = False,
+             formula: str | None = None) -> str:
+    """An operation written in its result's record, by its operands' drawn names:
+    ``σ(z_h1)``, ``Σ w·x + b``, ``t − o6``, ``err²``, or the chain's formula."""
+    symbol = _op_symbol(v, merged=merged, numbers=True, formula=formula)
+    if formula is not None or merged:
+        return symbol
+    shown: list[str] = []
+    for p in v.parents:
+        name = _number(p) if p.is_constant else names.get(p)
+        if name is None:  # an unnamed operand: the symbol alone
+            return symbol
+        shown.append(name)
+    op = style.op_symbol(v.op or "")
+    if len(shown) == 1:
+        text = shown[0] if v.op == "sum" else f"{op}({shown[0]})"
+    elif v.op == "**" and len(shown) == 2 and v.parents[1].is_constant:
+        power = {2.0: "²", 3.0: "³"}.get(v.parents[1].data, f"^{shown[1]}")
+        text = f"{shown[0]}{power}"
+    else:
+        text = f" {op} ".join(shown)
+    return text if len(text) <= MAX_OPERATION else symbol
+
+
+def _op_node(
+    v: Value, state: str, merged: bool = False, numbers: bool = False, formula: str | None = None
+) -> dict[str, str]:
+    """An operation's node, showing ``_op_symbol``."""
+    symbol = _op_symbol(v, merged=merged, numbers=numbers, formula=formula)
     attrs = {
         "label": symbol,
         "shape": "circle" if len(symbol) <= 2 else "ellipse",
@@ -380,7 +434,8 @@ def _cluster_attrs(sub: Any, path: tuple[str, ...], dim: bool) -> None:
 
 
 def _legend(
-    root: Value, grads: bool, grads_known: bool, edge_labels: bool, highlighted: bool
+    root: Value, grads: bool, grads_known: bool, edge_labels: bool, highlighted: bool,
+    ops_in_records: bool = False,
 ) -> dict[str, str]:
     rows = ['<tr><td colspan="2" align="left"><b>legend</b></td></tr>']
     for kind in ("parameter", "input", "constant", "intermediate", "output"):
@@ -389,7 +444,10 @@ def _legend(
             f'<tr><td bgcolor="{fill}" border="1" color="{border}" width="14" height="10"></td>'
             f'<td align="left">{style.KIND_TITLES[kind]}</td></tr>'
         )
-    rows.append('<tr><td>○</td><td align="left">operation</td></tr>')
+    if ops_in_records:  # each record says how it was made: '= σ(z_h1)'
+        rows.append('<tr><td>=</td><td align="left">its operation</td></tr>')
+    else:
+        rows.append('<tr><td>○</td><td align="left">operation</td></tr>')
     if grads:
         note = f"grad: ∂{root.name or 'output'}/∂node" if grads_known else "grad ?: backward() not run yet"
         rows.append(f'<tr><td></td><td align="left">{html.escape(note)}</td></tr>')

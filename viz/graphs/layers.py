@@ -118,10 +118,10 @@ def _terms(z: Value, params: set[Value]) -> tuple[list[tuple[Value, Value]], lis
         ps = z.parents
         if len(ps) < 3 or len(ps) % 2 == 0:
             return None
-        pairs = [(ps[k], ps[k + 1]) for k in range(0, len(ps) - 1, 2)]
-        if not all(w in params for w, _ in pairs):
+        fused = [(ps[k], ps[k + 1]) for k in range(0, len(ps) - 1, 2)]
+        if not all(w in params for w, _ in fused):
             return None
-        return pairs, [ps[-1]], []
+        return fused, [ps[-1]], []
     if z.op not in ("+", "sum") or _alias(z):
         return None
     pairs: list[tuple[Value, Value]] = []
@@ -189,13 +189,14 @@ def find_layers(order: list[Value], params: set[Value]) -> Layering | None:
             else:
                 return None  # a source that is neither an input nor a neuron
         key = frozenset(w for w, _ in pairs)
-        n = by_key.get(key)
-        if n is None:
+        if key not in by_key:
             n = by_key[key] = Neuron(layer, key, weights=[w for w, _ in pairs],
                                      sources=[x for _, x in pairs], biases=list(biases))
             n.members += [w for w, _ in pairs]
-        elif n.layer != layer:
-            return None
+        else:
+            n = by_key[key]
+            if n.layer != layer:
+                return None
         for _, x in pairs:
             if x.is_leaf:
                 inputs.setdefault(x, None)
@@ -240,11 +241,11 @@ def find_layers(order: list[Value], params: set[Value]) -> Layering | None:
     layers: list[list[Neuron]] = [[] for _ in range(depth)]
     for n in by_key.values():
         layers[n.layer - 1].append(n)
-    for layer in layers:
-        if not layer:
+    for neurons in layers:
+        if not neurons:
             return None
-        layer.sort(key=lambda n: natural_key(n.name))
-        for i, n in enumerate(layer, start=1):
+        neurons.sort(key=lambda n: natural_key(n.name))
+        for i, n in enumerate(neurons, start=1):
             n.index = i
     ordered = sorted(inputs, key=lambda v: natural_key(v.name))
     return Layering(ordered, layers, neuron_of)

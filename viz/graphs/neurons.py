@@ -210,7 +210,7 @@ def _neuron_edges(
                 if w in targets:
                     edge.on = True
             edge.bias = edge.bias and w is None and rec.kind == "neuron" and p.is_leaf
-            if result_on and p in on_path:
+            if result_on and on_path is not None and p in on_path:
                 edge.on = True
     return list(found.values())
 
@@ -284,8 +284,11 @@ def _draw_neurons(
     # wide layers join by many edges: more room between the columns
     # (a labelled edge's label is a rank of its own in dot's layout: half the gap then)
     ranksep = (0.9 if edge_labels else 0.55) + 0.05 * min(max(fan_in.values(), default=0), 16)
-    if edge_labels and layering is not None:
-        ranksep = 0.1 + 0.03 * min(max(fan_in.values(), default=0), 16)
+    # the layered view draws each weight label as a small node on its edge, a rank of its
+    # own between two columns: no other edge passes through it
+    on_nodes = edge_labels and layering is not None
+    if on_nodes:
+        ranksep = 0.12 + 0.03 * min(max(fan_in.values(), default=0), 16)
     dot = _digraph(rankdir, "0.25", f"{ranksep:.2f}", title)
     # keep each column in the order it is written (neuron1 first): the final
     # cross-cluster pass of dot would reorder neurons whose edges all cross alike
@@ -296,6 +299,7 @@ def _draw_neurons(
         st = states[rec.first]
         is_root = root in rec.members
         if rec.kind == "neuron":  # 'neuron2' inside its layer's cluster, else 'layer1.neuron2'
+            assert rec.name is not None  # a neuron's record is named after it
             if rec.neuron is not None:
                 shown = rec.name
                 if place[rec.first] and shown.startswith(place[rec.first][-1] + "."):
@@ -308,13 +312,13 @@ def _draw_neurons(
         elif rec.kind == "rest":
             attrs = _rest_node(rec, root, st, grads, grads_known, digits, record_of, prediction)
         else:
-            shown = rec.name if rec.neuron is None and layering is not None else \
+            leaf_name = rec.name if rec.neuron is None and layering is not None else \
                 _short_name(rec.name, place[rec.first])
             count = shared.get(rec.first, 0)
             if layering is None and rec.first not in in_column:
                 count = 0
             kind = kinds[rec.members[0]]
-            attrs = _leaf_node(rec, shown, kind, st, grads, grads_known, digits, count)
+            attrs = _leaf_node(rec, leaf_name, kind, st, grads, grads_known, digits, count)
         graph.node(rec.id, **attrs)
 
     lit = {
@@ -335,8 +339,15 @@ def _draw_neurons(
         if edge.source.first in shared and on_path is None:  # a shared bias: dashed, amber
             attrs.update(color=style.BIAS_EDGE, style="dashed")
         if edge_labels and edge.weights:
-            attrs["label"] = _weight_label(edge, grads, grads_known, digits, on_path is not None,
-                                           layering, names or {})
+            label = _weight_label(edge, grads, grads_known, digits, on_path is not None,
+                                  layering, names or {})
+            if on_nodes:  # source — label — target: the label sits on its own line
+                middle = _label_id(edge)
+                dot.node(middle, **_label_node(label))
+                dot.edge(edge.source.id, middle, arrowhead="none", **attrs)
+                dot.edge(middle, edge.target.id, **attrs)
+                continue
+            attrs["label"] = label
         dot.edge(edge.source.id, edge.target.id, **attrs)
 
     if legend:
@@ -373,7 +384,7 @@ def _emit_columns(
 
     def key(rec: _Record) -> tuple:
         if rec.kind == "neuron":
-            return (0, rec.neuron.index, ())
+            return (0, rec.neuron.index if rec.neuron is not None else 0, ())
         if rec.column == 0 and rec.name in input_rank:
             return (1, input_rank[rec.name], ())
         return (2, 0, natural_key(rec.name))
@@ -457,8 +468,8 @@ def _samples(rec: _Record) -> int:
     """How many times a neuron ran: its z nodes (one per sample), or its a nodes."""
     if rec.neuron is not None:
         return len(rec.neuron.zs)
-    zs = sum(1 for v in rec.members if v.name == rec.name + ".z")
-    return zs or sum(1 for v in rec.members if v.name == rec.name + ".a")
+    zs = sum(1 for v in rec.members if v.name == f"{rec.name}.z")
+    return zs or sum(1 for v in rec.members if v.name == f"{rec.name}.a")
 
 
 def _numbers(values: list[Value], digits: int, grads_known: bool) -> tuple[str, str]:
@@ -542,7 +553,7 @@ def _neuron_node(
     rec: _Record, shown: str, is_root: bool, state: str, grads: bool, grads_known: bool, digits: int
 ) -> dict[str, str]:
     """A neuron: its name and activation, z, a and its own bias b (data, grad)."""
-    prefix = rec.name + "."
+    prefix = f"{rec.name}."
     named: dict[str, list[Value]] = {"z": [], "a": [], "b": []}
     for v in rec.members:
         if v.name is not None and v.name.startswith(prefix):
@@ -647,7 +658,9 @@ def _weight_name(w: Value, layering: Layering | None, names: dict[Value, str]) -
     """
     if w in names:
         return names[w]
-    n = layering.neuron_of.get(w) if layering is not None else None
+    if layering is None:
+        return w.name or "w"
+    n = layering.neuron_of.get(w)
     if n is None or n.nn_indexes is None:
         return w.name or "w"
     i = n.weights.index(w) + 1
@@ -658,6 +671,16 @@ def _weight_name(w: Value, layering: Layering | None, names: dict[Value, str]) -
     return f"w{source}{target}" if source < 10 and target < 10 else f"w{source},{target}"
 
 
+def _label_id(edge: _Edge) -> str:
+    """The DOT id of an edge's label node: ``l<source first>_<target first>``."""
+    return f"l{edge.source.first}_{edge.target.first}"
+
+
+def _label_node(label: str) -> dict[str, str]:
+    """An edge's weight label drawn as a node on the edge: its table, white behind the text."""
+    return {"label": label, "shape": "plain", "fontsize": "9"}
+
+
 def _weight_label(
     edge: _Edge, grads: bool, grads_known: bool, digits: int, highlighting: bool,
     layering: Layering | None = None, names: dict[Value, str] | None = None,
@@ -666,20 +689,21 @@ def _weight_label(
     colour = style.HIGHLIGHT if highlighting and edge.on else (
         style.DIM_TEXT if highlighting else style.WEIGHT_TEXT)
     grad_colour = style.DIM_TEXT if highlighting and not edge.on else style.GRAD_TEXT
-    lines = []
+    rows = []  # one table row a line: each line gets the height its font needs
     for w in edge.weights:
+        name: str | None
         if layering is not None or names:
             name = _weight_name(w, layering, names or {})
         else:
             name = _short_name(w.name, (edge.target.name,)) if edge.target.name else w.name
         text = f"{name or 'w'} = {style.fmt(w.data, digits)}"
-        line = f'<font color="{colour}">{html.escape(text)}</font>'
+        rows.append(f'<tr><td><font color="{colour}">{html.escape(text)}</font></td></tr>')
         if grads:
             g = style.fmt(w.grad, digits) if grads_known else "?"
             shade = grad_colour if grads_known else style.MUTED_TEXT
-            line += f'<br/><font color="{shade}" point-size="7">grad {g}</font>'
-        lines.append(line)
-    return "<" + "<br/>".join(lines) + ">"
+            rows.append(f'<tr><td><font color="{shade}" point-size="7">grad {g}</font></td></tr>')
+    return ('<<table border="0" cellborder="0" cellspacing="0" cellpadding="1" bgcolor="white">'
+            + "".join(rows) + "</table>>")
 
 
 def _layered_neuron_node(
@@ -692,6 +716,7 @@ def _layered_neuron_node(
     output of the last layer says it is ŷ.
     """
     n = rec.neuron
+    assert n is not None  # the layered view: each neuron's record draws its Neuron
     nn_names = n.nn_indexes is not None
 
     def caption(v: Value, fallback: str) -> str:

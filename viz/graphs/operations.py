@@ -5,7 +5,11 @@ gradient) and each operation its own small node between its operands and its
 result, so the picture reads like a hand-drawn derivation: operands flow into
 an operation, the operation produces the next value.  Node ids come from the
 topological order (``n0``, ``n1``, … for values, ``o3`` for the operation that
-made ``n3``), so the same graph always gives byte-identical DOT.
+made ``n3``), so the same graph always gives byte-identical DOT.  A layered
+network is drawn compact (``compact=True``, the default): there each
+operation is written in its result's record instead (``a_h1`` "= σ(z_h1)"),
+its operands' edges run straight to that record, and ``op_id`` is the
+record's id.
 
 Node kinds (colour and shape):
 
@@ -47,11 +51,12 @@ from .base import (
     _kinds,
     _legend,
     _op_node,
+    _op_text,
     _short_name,
     _value_node,
 )
 from .formula import loss_formula
-from .layers import find_layers
+from .layers import Layering, find_layers
 from .neurons import _draw_neurons, _neuron_names
 
 __all__ = ["draw", "ComputationGraph", "FORMATS", "RANKDIRS"]
@@ -116,7 +121,9 @@ def draw(
         Σ w·x + b (its ``*`` and ``+`` nodes merged, its edges labelled x, w
         and 1), an alias (``y_hat = a_out``) is named in the record it names,
         a plain number is written in its operation (``× ½``), and a chain of
-        unnamed steps is one operation showing its formula; the edge labels
+        unnamed steps is one operation showing its formula; and each
+        operation is written in its result's record (``= σ(z_h1)``, under the
+        name), the edges running from operand to result.  The edge labels
         still multiply to each gradient.  False draws every node.
     names: the neuron view's edge labels for some weights, ``{label: name}``
         as ``nn``'s documents give them (``doc.doc_names``: ``{"w14":
@@ -154,7 +161,8 @@ def draw(
     grads_known = root.grad != 0.0
     on_path, targets = _highlighted(order, index, highlight)
     layering = find_layers(order, {v for v in order if kinds[v] == "parameter"})
-    cluster_of = _clusters(order, root) if clusters else {v: () for v in order}
+    cluster_of: dict[Value, tuple[str, ...]] = (
+        _clusters(order, root) if clusters else {v: () for v in order})
     if clusters and layering is not None:  # a file's neurons: clusters from the layers found
         for v, n in layering.neuron_of.items():
             if v in cluster_of and n.nn_indexes is None:
@@ -164,6 +172,10 @@ def draw(
     ranksep = ("0.45" if edge_labels else "0.32") if layering is None else (
         "0.1" if edge_labels else "0.25")
     dot = _digraph(rankdir, "0.22", ranksep, title)
+    if layering is not None:
+        # the order the nodes are given in (inputs, then layer by layer, neuron1 first, its
+        # w1 … wn) is the documents' order: crossing minimisation would only reshuffle it
+        dot.attr("graph", mclimit="0.01")
 
     # a layered network is drawn compact: each net input one step Σ w·x + b, aliases
     # (y_hat = a_out) in the record they name, plain numbers inside their operation
@@ -175,6 +187,10 @@ def draw(
             aliases.setdefault(shown_in, []).append(v)
     hidden = set(drawn_as)
     predicted = nn_predictions(layering) if layering is not None and compact else {}
+    # compact: each operation is written in its result's record (z_h1 "= Σ w·x + b",
+    # a_h1 "= σ(z_h1)"), its operands' edges going straight to that record
+    in_records = layering is not None and compact
+    shown_names: dict[Value, str | None] = {v: _short_name(v.name, cluster_of[v]) for v in order}
 
     def state(v: Value) -> str:
         if on_path is None:
@@ -192,8 +208,12 @@ def draw(
             shown = " = ".join([shown] + [a.name for a in aliases[v] if a.name])
         if shown is not None and v in predicted:
             shown = f"{shown} = {predicted[v]}"
-        graph.node(f"n{i}", **_value_node(v, shown, kinds[v], state(v), grads, grads_known, digits))
-        if v.parents:
+        operation = (_op_text(v, shown_names, merged=v in operands and v not in formulas,
+                              formula=formulas.get(v))
+                     if in_records and v.parents else None)
+        graph.node(f"n{i}", **_value_node(v, shown, kinds[v], state(v), grads, grads_known, digits,
+                                          operation=operation))
+        if v.parents and not in_records:
             op_state = "dim" if state(v) == "target" else state(v)  # below the chosen node
             graph.node(f"o{i}", **_op_node(v, op_state, merged=v in operands,
                                                   numbers=layering is not None and compact,
@@ -210,10 +230,13 @@ def draw(
                 children[path[:depth]] = []
                 children[path[: depth - 1]].append(path[:depth])
         members[path].append(v)
+    if layering is not None:  # neuron1's cluster above neuron2's, each its w1 … wn, b first
+        _in_neuron_order(members, children, cluster_of, layering, index)
     lit = {cluster_of[v][:d] for v in on_path or () for d in range(1, len(cluster_of[v]) + 1)}
     numbered = iter(range(len(members)))
 
-    inputs = set(layering.inputs) if layering is not None else set()
+    input_order = layering.inputs if layering is not None else []
+    inputs = set(input_order)
 
     def emit_cluster(graph: Any, path: tuple[str, ...]) -> None:
         for v in members[path]:
@@ -222,9 +245,9 @@ def draw(
         if not path and inputs:  # the inputs: the first column, in order
             with graph.subgraph() as same:
                 same.attr(rank="same")
-                for v in layering.inputs:
+                for v in input_order:
                     emit(same, v)
-                for a, b in zip(layering.inputs, layering.inputs[1:]):
+                for a, b in zip(input_order, input_order[1:]):
                     same.edge(f"n{index[a]}", f"n{index[b]}", style="invis")
         for child in children[path]:
             with graph.subgraph(name=f"cluster_{next(numbered)}") as sub:
@@ -249,12 +272,14 @@ def draw(
             if shown_p not in index or shown_p in hidden:  # a constant, inside its operation
                 continue
             tail = f"n{index[shown_p]}"
-            attrs = _edge_attrs(on_path is not None, result_on and p in on_path)
+            p_on = result_on and on_path is not None and p in on_path
+            attrs = _edge_attrs(on_path is not None, p_on)
             if edge_labels and not p.is_constant:
                 attrs["label"] = style.fmt(float(factor), digits)
-                attrs.update(_edge_label_attrs(on_path is not None, result_on and p in on_path))
-            dot.edge(tail, f"o{i}", **attrs)
-        dot.edge(f"o{i}", f"n{i}", **_edge_attrs(on_path is not None, result_on))
+                attrs.update(_edge_label_attrs(on_path is not None, p_on))
+            dot.edge(tail, f"n{i}" if in_records else f"o{i}", **attrs)
+        if not in_records:
+            dot.edge(f"o{i}", f"n{i}", **_edge_attrs(on_path is not None, result_on))
 
     if layering is not None:
         # a weight one rank after what it multiplies: each layer's weights sit in its
@@ -265,7 +290,8 @@ def draw(
                     dot.edge(f"n{index[x]}", f"n{index[w]}", style="invis")
 
     if legend:
-        key = _legend(root, grads, grads_known, edge_labels, on_path is not None)
+        key = _legend(root, grads, grads_known, edge_labels, on_path is not None,
+                      ops_in_records=in_records)
         with dot.subgraph() as sink:
             if layering is not None:  # under the output, in its column: no extra width
                 sink.attr(rank="same")
@@ -278,7 +304,35 @@ def draw(
 
     ids = {v: f"n{index[drawn_as.get(v, v)]}" for v in order
            if not (v.is_constant and v in hidden)}
-    return ComputationGraph(dot.source, ids, operations, values=len(order))
+    return ComputationGraph(dot.source, ids, operations, values=len(order),
+                            ops_in_records=in_records)
+
+
+def _in_neuron_order(
+    members: dict[tuple[str, ...], list[Value]], children: dict[tuple[str, ...], list[tuple[str, ...]]],
+    cluster_of: dict[Value, tuple[str, ...]], layering: Layering, index: dict[Value, int],
+) -> None:
+    """Sort each layer's neuron clusters by neuron index and, in a neuron's cluster, its
+    weights in the order of its terms and its biases before the rest (dot keeps the
+    order it is given where the edges leave it free)."""
+    place: dict[tuple[str, ...], tuple[int, int]] = {}
+    at: dict[Value, tuple[int, int]] = {}
+    for n in layering.neurons:
+        for v in n.members:
+            path = cluster_of.get(v, ())
+            for depth in range(1, len(path) + 1):  # layer1 before layer2; its neurons in order
+                place.setdefault(path[:depth], (n.layer, n.index if depth == len(path) else 0))
+        for k, w in enumerate(n.weights):
+            at.setdefault(w, (0, k))
+        for b in n.biases:
+            at.setdefault(b, (1, 0))
+    last = (1 << 30, 0)
+    for kids in children.values():
+        kids.sort(key=lambda c: place.get(c, last))
+    neuron_paths = {cluster_of[v] for n in layering.neurons for v in n.members if cluster_of.get(v)}
+    for path, vs in members.items():
+        if path in neuron_paths:
+            vs.sort(key=lambda v: (*at.get(v, (2, 0)), index[v]))
 
 
 def _labels(order: list[Value], names: dict[str, str]) -> dict[Value, str]:

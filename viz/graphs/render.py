@@ -118,9 +118,10 @@ def find_backend(fmt: str | None = None, backend: str | None = None) -> Backend:
         if fmt is None or fmt in candidate.formats:
             return candidate
     names = ", ".join(b.name for b in present)
+    wanted = str(fmt).upper()  # not None: without a format the first backend present serves
     raise RenderError(
-        f"cannot write {fmt.upper()} with the backend present ({names}, which writes "
-        f"{', '.join(present[0].formats)}): install the system Graphviz for {fmt.upper()} "
+        f"cannot write {wanted} with the backend present ({names}, which writes "
+        f"{', '.join(present[0].formats)}): install the system Graphviz for {wanted} "
         "(e.g. `apt-get install graphviz`), or save as .svg or .png"
     )
 
