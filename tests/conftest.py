@@ -10,7 +10,7 @@
 import os
 
 from hypothesis import HealthCheck, settings
-from support.fixtures import chromium, chromium_page, svg_in_browser  # noqa: F401 (headless Chromium)
+from support.fixtures import chromium, chromium_page, stdin, svg_in_browser  # noqa: F401 (browser, standard input)
 
 settings.register_profile(
     "default",

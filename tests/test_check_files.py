@@ -13,9 +13,7 @@ documented SCHEMA, HTML by the standard library's HTMLParser, LaTeX by pdflatex.
 
 from __future__ import annotations
 
-import io
 import json
-import sys
 import tomllib
 from html.parser import HTMLParser
 from pathlib import Path
@@ -24,7 +22,7 @@ import pytest
 
 from support import json_validate, markdown_tables, pdf_text, pdflatex_compile
 from support.commands import cli
-from viz.cli import files, main
+from viz.cli import main
 from viz.report.json_writer import SCHEMA
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,13 +53,6 @@ def work(tmp_path, monkeypatch):
         Path(name).write_text(text, encoding="utf-8")
     return tmp_path
 
-
-@pytest.fixture
-def stdin(monkeypatch):
-    def feed(data: bytes) -> None:
-        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
-        monkeypatch.setattr(files, "_stdin_text", [])
-    return feed
 
 
 def test_the_files_differ_as_meant():

@@ -5,7 +5,6 @@ and `python -m viz` as the command.  seed 001's verdicts are the README's
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import sys
@@ -30,14 +29,6 @@ def version_written() -> str:
             return line.split("=", 1)[1].strip().strip('"')
     raise AssertionError("no __version__ line")
 
-
-@pytest.fixture
-def stdin(monkeypatch):
-    """Standard input holding the given bytes (read afresh: the text is read once per process)."""
-    def feed(data: bytes) -> None:
-        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
-        monkeypatch.setattr(files, "_stdin_text", [])
-    return feed
 
 
 def test_check_reads_standard_input(capsys, stdin):

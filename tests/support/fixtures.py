@@ -7,9 +7,14 @@
   ``visit.external`` and the errors yourself).
 - ``svg_in_browser``: ``svg_in_browser(svg_text_or_path)`` gives the
   ``TextBox`` of every ``<text>`` element as Chromium draws it.
+- ``stdin``: ``stdin(b"...")`` makes standard input hold those bytes, read
+  afresh by the command (it reads its standard input once per process).
 """
 
 from __future__ import annotations
+
+import io
+import sys
 
 import pytest
 
@@ -39,3 +44,13 @@ def svg_in_browser(request, tmp_path):
         require("chromium", REASON)
         return svg_text_boxes(request.getfixturevalue("chromium"), svg, tmp_path)
     return boxes
+
+
+@pytest.fixture
+def stdin(monkeypatch):
+    from viz.cli import files
+
+    def feed(data: bytes) -> None:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
+        monkeypatch.setattr(files, "_stdin_text", [])
+    return feed
