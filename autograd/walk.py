@@ -20,9 +20,10 @@ table gives through the generic loop, bit for bit (tests/test_speed_invariants.p
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import rules
+from .rules import Rule
 
 if TYPE_CHECKING:  # for the annotations only: value.py imports this module
     from .value import Value
@@ -43,12 +44,13 @@ class _Nary:
     def __copy__(self) -> _Nary:
         return self
 
-    def __deepcopy__(self, memo: dict) -> _Nary:
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Nary:
         return self
 
 
 NARY = _Nary()
-_PLACE = object()  # on the stack above a node: place that node now
+#: On the stack above a node: place that node now (typed Any: it shares the stack with nodes).
+_PLACE: Any = object()
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -219,7 +221,8 @@ def backward(root: Value, seed: float = 1.0) -> None:
         a = node._a
         g = node.grad
         b = node._b
-        rule = node._op.rule
+        # an interior node has an operation with a rule (only leaves have none)
+        rule: Rule = node._op.rule  # type: ignore[union-attr,assignment]
         if b is None:
             if rule is _RELU:  # relu' = 1 for a > 0, 0 for a <= 0, nan at nan
                 x = a._data
