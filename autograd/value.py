@@ -633,6 +633,10 @@ def linear(weights: Sequence[Value], inputs: Sequence[Any], bias: Any) -> Value:
     n = len(weights)
     if n != len(inputs):
         raise ValueError(f"linear needs as many weights as inputs, got {n} and {len(inputs)}")
+    if n <= 2 and n and bias.__class__ is Value and _recording():
+        node = _small_linear(weights, inputs, bias)
+        if node is not None:
+            return node
     z = 0.0  # z = ((0.0 + w1·x1) + w2·x2) + … + b, left to right, as the unfused expression adds
     for w, x in zip(weights, inputs):
         if w.__class__ is not Value or x.__class__ is not Value:
@@ -653,6 +657,32 @@ def linear(weights: Sequence[Value], inputs: Sequence[Any], bias: Any) -> Value:
         node._b = _NARY
         return node
     return _result(z + bias._data, LINEAR, tuple(parents))
+
+
+def _small_linear(weights: Sequence[Value], inputs: Sequence[Any], bias: Value) -> Value | None:
+    """``linear`` of one or two terms (a chain's step, a neuron of a point in the plane),
+    written out: the same sums, (0.0 + w1·x1) + w2·x2 + b, without the loop and
+    the parents list; None when an operand is not a Value (``linear`` goes on)."""
+    node = _new(Value)
+    if len(weights) == 2:
+        w1, w2 = weights
+        x1, x2 = inputs
+        if (w1.__class__ is not Value or x1.__class__ is not Value
+                or w2.__class__ is not Value or x2.__class__ is not Value):
+            return None
+        node._data = ((0.0 + w1._data * x1._data) + w2._data * x2._data) + bias._data
+        node._a = (w1, x1, w2, x2, bias)
+    else:
+        (w1,), (x1,) = weights, inputs
+        if w1.__class__ is not Value or x1.__class__ is not Value:
+            return None
+        node._data = (0.0 + w1._data * x1._data) + bias._data
+        node._a = (w1, x1, bias)
+    node.grad = 0.0
+    node._name = None
+    node._op = LINEAR
+    node._b = _NARY
+    return node
 
 
 def _linear_mixed(weights: Sequence[Any], inputs: Sequence[Any], bias: Any) -> Value:

@@ -13,7 +13,8 @@ signed zeros and infinities:
   walk (× and + first, linear sorted with and without parents to place, the
   rule table's linear and Σ of one and two parents) and is held against
   central differences too;
-- ``linear`` and ``sum_of`` (one pass, ``reduce``): the left-to-right float sums;
+- ``linear`` and ``sum_of`` (one pass, ``reduce``; linear of one or two terms
+  written out): the left-to-right float sums;
 - ``collector_paused``: the collector is off inside, as it was after, on every
   exit, nested and across threads; ``nn.fit`` leaves it as it found it.
 """
@@ -28,7 +29,7 @@ import threading
 import pytest
 
 import nn
-from autograd import Value, collector_paused, linear, sum_of, topological_order
+from autograd import Value, collector_paused, linear, no_grad, sum_of, topological_order
 from autograd import walk
 from autograd.collector import collector_pauses
 
@@ -250,6 +251,28 @@ def test_linear_adds_left_to_right_from_zero():
     mixed = linear(ws, [Value(x) for x in xs], b)  # numbers: constant nodes, the same sum
     assert mixed.data.hex() == z.hex()
     assert [p.op for p in mixed.parents[::2]] == ["const"] * 41
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_linear_of_one_or_two_terms_written_out_adds_as_the_loop(n):
+    # (0.0 + w1·x1) + w2·x2 + b: the 0.0 first turns a −0.0 product into +0.0
+    cases = [([-0.0, 1.0][:n], [5.0, -0.0][:n], -0.0), ([1e16, 1.0][:n], [1.0, 1.0][:n], -1e16),
+             ([0.1, 0.2][:n], [0.3, 0.7][:n], 0.05), ([math.inf, 1.0][:n], [-1.0, 2.0][:n], 1.0)]
+    for ws, xs, b in cases:
+        z = 0.0
+        for w, x in zip(ws, xs):
+            z += w * x
+        z += b
+        W, X, B = [Value(w) for w in ws], [Value(x) for x in xs], Value(b)
+        node = linear(W, X, B)
+        assert node.data.hex() == z.hex()
+        assert node.op == "linear" and node.parents == tuple(p for pair in zip(W, X) for p in pair) + (B,)
+        node.backward()
+        assert [w.grad for w in W] == xs and [x.grad for x in X] == ws and B.grad == 1.0
+    with no_grad():  # no node under no_grad, the same number
+        assert linear([Value(2.0)] * n, [Value(3.0)] * n, Value(1.0)).parents == ()
+    mixed = linear([Value(2.0)] * (n - 1) + [2.0], [Value(3.0)] * n, Value(1.0))  # a number: a constant node
+    assert mixed.data == 6.0 * n + 1.0 and mixed.parents[2 * n - 2].op == "const"
 
 
 def test_linear_of_value_subclasses_and_bad_operands():
