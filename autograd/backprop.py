@@ -8,9 +8,10 @@ the rule table (``backprop_values``), so that they can be differentiated again.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Literal, overload
 from collections.abc import Sequence
 
+from .rules import Rule
 from .value import CONST, Value
 from .walk import topological_order
 
@@ -24,9 +25,18 @@ def backprop_floats(order: list[Value], seed: float) -> dict[Value, float]:
         if not parents:
             continue
         g = grads[node]
-        for p, d in zip(parents, node._op.rule(node._data, *[p._data for p in parents])):
+        rule = _rule(node)
+        for p, d in zip(parents, rule(node._data, *[p._data for p in parents])):
             grads[p] = get(p, 0.0) + g * d
     return grads
+
+
+def _rule(node: Value) -> Rule:
+    """The rule of a node with parents (every such node has an operation with a rule)."""
+    op = node._op
+    if op is None or op.rule is None:
+        raise TypeError(f"{node!r} has parents but no operation with a rule")
+    return op.rule
 
 
 def backprop_values(order: list[Value], seed: Value, asked: Sequence[Value] = ()) -> dict[Value, Any]:
@@ -44,7 +54,7 @@ def backprop_values(order: list[Value], seed: Value, asked: Sequence[Value] = ()
         g = grads[node]
         # the rule sees Values for graph nodes and floats for constants
         args = [p._data if p._op is CONST and p not in variable else p for p in parents]
-        for p, d in zip(parents, node._op.rule(node, *args)):
+        for p, d in zip(parents, _rule(node)(node, *args)):
             if p._op is CONST and p not in variable:
                 continue
             term = g if (isinstance(d, float) and d == 1.0) else g * d
@@ -63,6 +73,18 @@ def _from_zero(g: Value | None) -> Value:
     return g
 
 
+@overload
+def grad(output: Value, inputs: Value, create_graph: Literal[False] = False) -> float: ...
+@overload
+def grad(output: Value, inputs: Sequence[Value], create_graph: Literal[False] = False) -> list[float]: ...
+@overload
+def grad(output: Value, inputs: Value, create_graph: Literal[True]) -> Value: ...
+@overload
+def grad(output: Value, inputs: Sequence[Value], create_graph: Literal[True]) -> list[Value]: ...
+@overload
+def grad(output: Value, inputs: Value | Sequence[Value], create_graph: bool = False) -> Any: ...
+
+
 def grad(output: Value, inputs: Value | Sequence[Value], create_graph: bool = False) -> Any:
     """The gradients of ``output`` with respect to ``inputs``; ``.grad`` is untouched.
 
@@ -74,15 +96,15 @@ def grad(output: Value, inputs: Value | Sequence[Value], create_graph: bool = Fa
     if not isinstance(output, Value):
         raise TypeError(f"grad() needs a Value output, got {type(output).__name__}")
     single = isinstance(inputs, Value)
-    wanted = [inputs] if single else list(inputs)
+    wanted: list[Value] = [inputs] if isinstance(inputs, Value) else list(inputs)
     for i, x in enumerate(wanted):
         if not isinstance(x, Value):
             raise TypeError(f"grad() input {i} is not a Value: {type(x).__name__} {x!r}")
     order = topological_order(output)
     if create_graph:
-        grads = backprop_values(order, Value(1.0, None, CONST), wanted)
-        results = [_from_zero(grads.get(x)) for x in wanted]
+        nodes = backprop_values(order, Value(1.0, None, CONST), wanted)
+        results: list[Any] = [_from_zero(nodes.get(x)) for x in wanted]
     else:
-        grads = backprop_floats(order, 1.0)
-        results = [grads.get(x, 0.0) for x in wanted]
+        floats = backprop_floats(order, 1.0)
+        results = [floats.get(x, 0.0) for x in wanted]
     return results[0] if single else results

@@ -17,8 +17,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
-from collections.abc import Callable
+from typing import Any, TypeVar
+from collections.abc import Callable, Sequence
+
+#: A rule: ``rule(out, *parents)`` -> one local derivative per parent (floats
+#: on floats, Values or floats on Values).
+Rule = Callable[..., Sequence[Any]]
+R = TypeVar("R", bound=Rule)
 
 
 def log(x: Any) -> Any:
@@ -112,10 +117,11 @@ class Display:
 
 def shown(symbol: str, latex: str, function: str | None = None,
           local: tuple[str | None, ...] = (),
-          local_latex: tuple[str | None, ...] = ()) -> Callable[[Any], Any]:
+          local_latex: tuple[str | None, ...] = ()) -> Callable[[R], R]:
     """Declare a rule's display forms (read by ``Op.display``)."""
-    def attach(rule: Any) -> Any:
-        rule.display = Display(symbol, latex, function, local, local_latex)
+    def attach(rule: R) -> R:
+        # setattr: a function's new attribute, which its Callable type does not declare
+        setattr(rule, "display", Display(symbol, latex, function, local, local_latex))  # noqa: B010
         return rule
     return attach
 
@@ -124,33 +130,33 @@ def shown(symbol: str, latex: str, function: str | None = None,
 
 
 @shown("+", "+", local=("1", "1"), local_latex=("1", "1"))
-def add(out, a, b):  # out = a + b
+def add(out: Any, a: Any, b: Any) -> tuple[Any, Any]:  # out = a + b
     return 1.0, 1.0
 
 
 @shown("−", "-", local=("1", "−1"), local_latex=("1", "-1"))
-def sub(out, a, b):  # out = a - b
+def sub(out: Any, a: Any, b: Any) -> tuple[Any, Any]:  # out = a - b
     return 1.0, -1.0
 
 
 @shown("×", r"\cdot", local=("{b}", "{a}"), local_latex=("{b}", "{a}"))
-def mul(out, a, b):  # out = a * b
+def mul(out: Any, a: Any, b: Any) -> tuple[Any, Any]:  # out = a * b
     return b, a
 
 
 @shown("÷", "/", local=("1/{b}", "−{a}/{b}²"),
        local_latex=(r"\frac{1}{{b}}", r"-\frac{{a}}{{b}^{2}}"))
-def div(out, a, b):  # out = a / b:  ∂/∂a = 1/b,  ∂/∂b = -a/b² = -out/b
+def div(out: Any, a: Any, b: Any) -> tuple[Any, Any]:  # out = a / b:  ∂/∂a = 1/b,  ∂/∂b = -a/b² = -out/b
     return 1.0 / b, -out / b
 
 
 @shown("−x", "-", local=("−1",), local_latex=("-1",))
-def neg(out, a):  # out = -a
+def neg(out: Any, a: Any) -> tuple[Any]:  # out = -a
     return (-1.0,)
 
 
 @shown("^", "^", local=(None, None), local_latex=(None, None))
-def pow_const(out, a, k):  # out = a ** k, k a constant:  ∂/∂a = k·a^(k-1)
+def pow_const(out: Any, a: Any, k: Any) -> tuple[Any, Any]:  # out = a ** k, k a constant:  ∂/∂a = k·a^(k-1)
     # (∂/∂k is 0: the exponent is a constant, also when grad() is asked for it)
     if data(k) == 0.0:  # a⁰ ≡ 1: slope 0 everywhere, also at a = 0 (where 0·0⁻¹ would be nan)
         return 0.0, 0.0
@@ -159,7 +165,7 @@ def pow_const(out, a, k):  # out = a ** k, k a constant:  ∂/∂a = k·a^(k-1)
 
 @shown("^", "^", local=("{b}·{a}^({b} − 1)", "{out}·ln {a}"),
        local_latex=(r"{b}\,{a}^{{b} - 1}", r"{out}\ln {a}"))
-def pow_value(out, a, b):  # out = a ** b:  ∂/∂a = b·a^(b-1),  ∂/∂b = out·ln a
+def pow_value(out: Any, a: Any, b: Any) -> tuple[Any, Any]:  # out = a ** b:  ∂/∂a = b·a^(b-1),  ∂/∂b = out·ln a
     a_data, b_data = data(a), data(b)
     if a_data > 0.0:
         return times_power(b, a, b - 1.0), out * log(a)
@@ -174,18 +180,18 @@ def pow_value(out, a, b):  # out = a ** b:  ∂/∂a = b·a^(b-1),  ∂/∂b = o
 
 
 @shown("exp", r"\exp", "exp", local=("{out}",), local_latex=("{out}",))
-def exp(out, a):  # (e^a)' = e^a
+def exp(out: Any, a: Any) -> tuple[Any]:  # (e^a)' = e^a
     return (out,)
 
 
 @shown("ln", r"\ln", "log", local=("1/{a}",), local_latex=(r"\frac{1}{{a}}",))
-def log_rule(out, a):  # (ln a)' = 1/a
+def log_rule(out: Any, a: Any) -> tuple[Any]:  # (ln a)' = 1/a
     return (1.0 / a,)
 
 
 @shown("tanh", r"\tanh", "tanh", local=("(1 − {out}²)",),
        local_latex=(r"\left(1 - {out}^{2}\right)",))
-def tanh(out, a):  # tanh' = 1 - tanh²
+def tanh(out: Any, a: Any) -> tuple[Any]:  # tanh' = 1 - tanh²
     if abs(data(a)) <= 0.5:
         return (1.0 - out * out,)
     # 1 − tanh² loses its digits as |tanh| → 1 (it is 0.0 past |a| = 19.1);
@@ -197,7 +203,7 @@ def tanh(out, a):  # tanh' = 1 - tanh²
 
 @shown("σ", r"\sigma", "sigmoid", local=("{out}·(1 − {out})",),
        local_latex=(r"{out}\left(1 - {out}\right)",))
-def sigmoid(out, a):  # σ' = σ(1 - σ)
+def sigmoid(out: Any, a: Any) -> tuple[Any]:  # σ' = σ(1 - σ)
     if data(a) > 0.0:
         # 1 − σ loses its digits as σ → 1 (it is 0.0 past a = 36.7);
         # the same number as σ(−a) = e^−a / (1 + e^−a) keeps them
@@ -207,16 +213,16 @@ def sigmoid(out, a):  # σ' = σ(1 - σ)
 
 
 @shown("ReLU", r"\operatorname{relu}", "relu", local=(None,), local_latex=(None,))
-def relu(out, a):  # relu' = 1 for a > 0, else 0 (0 at the kink, by convention); nan at nan
+def relu(out: Any, a: Any) -> tuple[Any]:  # relu' = 1 for a > 0, else 0 (0 at the kink, by convention); nan at nan
     x = data(a)
     return (1.0 if x > 0.0 else 0.0 if x <= 0.0 else undefined(a),)
 
 
 @shown("Σ w·x + b", r"\sum", local=(), local_latex=())
-def linear(out, *parents):
+def linear(out: Any, *parents: Any) -> list[Any]:
     # out = w1·x1 + w2·x2 + … + b, parents (w1, x1, w2, x2, …, b):
     # ∂out/∂wi = xi, ∂out/∂xi = wi, ∂out/∂b = 1
-    grads = []
+    grads: list[Any] = []
     for i in range(0, len(parents) - 1, 2):
         grads.append(parents[i + 1])
         grads.append(parents[i])
@@ -225,10 +231,10 @@ def linear(out, *parents):
 
 
 @shown("Σ", r"\sum", local=(), local_latex=())
-def total(out, *parents):  # out = p1 + p2 + … + pn
+def total(out: Any, *parents: Any) -> tuple[Any, ...]:  # out = p1 + p2 + … + pn
     return (1.0,) * len(parents)
 
 
 @shown("undefined", r"\mathrm{NaN}", local=(), local_latex=())
-def undefined_rule(out, *parents):  # out = nan with no real slope: ∂out/∂p is out itself
+def undefined_rule(out: Any, *parents: Any) -> tuple[Any, ...]:  # out = nan with no real slope: ∂out/∂p is out itself
     return (out,) * len(parents)

@@ -34,8 +34,8 @@ import threading
 from functools import reduce as _reduce
 from operator import add as _add
 from operator import attrgetter
-from typing import Any
-from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, SupportsFloat
+from collections.abc import Callable, Iterable, Sequence
 
 from . import rules
 from .recording import is_recording
@@ -53,7 +53,7 @@ class Op:
 
     __slots__ = ("name", "rule")
 
-    def __init__(self, name: str, rule: Any) -> None:
+    def __init__(self, name: str, rule: rules.Rule | None) -> None:
         self.name = name
         self.rule = rule
 
@@ -64,12 +64,13 @@ class Op:
     def display(self) -> rules.Display:
         """How the operation is written for people (its symbol, LaTeX name, local
         derivatives' formulas), declared beside its rule in ``rules.py``."""
-        return getattr(self.rule, "display", _CONST_DISPLAY)
+        shown: rules.Display = getattr(self.rule, "display", _CONST_DISPLAY)
+        return shown
 
     def __copy__(self) -> Op:
         return self
 
-    def __deepcopy__(self, memo: dict) -> Op:
+    def __deepcopy__(self, memo: dict[int, Any]) -> Op:
         return self
 
     def __reduce__(self) -> str:
@@ -165,9 +166,15 @@ class Value:
     # ``name`` are properties over _data and _name, which the engine reads and
     # writes directly (always a float, and None or a checked str).
     __slots__ = ("_data", "grad", "_name", "_op", "_a", "_b")
+    _data: float
+    grad: float
+    _name: str | None
+    _op: Op | None  # None for a leaf
+    _a: Any  # None, a parent (a Value), or a tuple of Values
+    _b: Any  # None, the second parent, or _NARY
 
     def __init__(self, data: Any, name: str | None = None, _op: Op | None = None,
-                 _parents: tuple = ()) -> None:
+                 _parents: Sequence[Value] = ()) -> None:
         if data.__class__ is not float:
             data = _as_float(data)
         if name is not None:
@@ -192,11 +199,21 @@ class Value:
     def _set_name(self, name: str | None) -> None:
         self._name = None if name is None else _checked_name(name)
 
-    data = property(attrgetter("_data"), _set_data, doc="The number, a float.")
-    name = property(attrgetter("_name"), _set_name, doc="The label, or None.")
+    if TYPE_CHECKING:  # what the two properties below are, for a type checker
+        @property
+        def data(self) -> float: ...
+        @data.setter
+        def data(self, data: SupportsFloat) -> None: ...
+        @property
+        def name(self) -> str | None: ...
+        @name.setter
+        def name(self, name: str | None) -> None: ...
+    else:  # read through attrgetter, a C function: faster than a def
+        data = property(attrgetter("_data"), _set_data, doc="The number, a float.")
+        name = property(attrgetter("_name"), _set_name, doc="The label, or None.")
 
     @property
-    def parents(self) -> tuple:
+    def parents(self) -> tuple[Value, ...]:
         """The nodes this one was computed from, in operand order; () for a leaf."""
         a = self._a
         if a is None:
@@ -205,7 +222,8 @@ class Value:
         if b is None:
             return (a,)
         if b is _NARY:
-            return a
+            parents: tuple[Value, ...] = a
+            return parents
         return (a, b)
 
     # --- what the node is --------------------------------------------------
@@ -229,9 +247,12 @@ class Value:
 
     def local_grads(self) -> tuple[float, ...]:
         """∂self/∂parent for each parent, as floats (empty for a leaf)."""
-        if not self.parents:
+        parents = self.parents
+        if not parents:
             return ()
-        return tuple(self._op.rule(self._data, *[p._data for p in self.parents]))
+        op = self._op
+        assert op is not None and op.rule is not None  # a node with parents has an operation
+        return tuple(op.rule(self._data, *[p._data for p in parents]))
 
     def __repr__(self) -> str:
         name = f"name={self.name!r}, " if self.name is not None else ""
@@ -239,11 +260,12 @@ class Value:
 
     # --- arithmetic ----------------------------------------------------------
 
-    def __add__(self, other: Any) -> Value:
+    def __add__(self, other: Value | SupportsFloat) -> Value:
         if other.__class__ is not Value and not isinstance(other, Value):
-            other = _const(other)
-            if other is NotImplemented:
-                return other
+            c = _const(other)
+            if c is None:
+                return NotImplemented
+            other = c
         if _recording():  # the hot path: a node made without __init__
             node = _new(Value)
             node._data = self._data + other._data
@@ -255,10 +277,11 @@ class Value:
             return node
         return Value(self._data + other._data)
 
-    def __radd__(self, other: Any) -> Value:
-        other = _const(other)
-        if other is NotImplemented:
-            return other
+    def __radd__(self, other: Value | SupportsFloat) -> Value:
+        c = _const(other)
+        if c is None:
+            return NotImplemented
+        other = c
         if _recording():
             node = _new(Value)
             node._data = other._data + self._data
@@ -270,11 +293,12 @@ class Value:
             return node
         return Value(other._data + self._data)
 
-    def __sub__(self, other: Any) -> Value:
+    def __sub__(self, other: Value | SupportsFloat) -> Value:
         if other.__class__ is not Value and not isinstance(other, Value):
-            other = _const(other)
-            if other is NotImplemented:
-                return other
+            c = _const(other)
+            if c is None:
+                return NotImplemented
+            other = c
         if _recording():  # the hot path: a node made without __init__
             node = _new(Value)
             node._data = self._data - other._data
@@ -286,10 +310,11 @@ class Value:
             return node
         return Value(self._data - other._data)
 
-    def __rsub__(self, other: Any) -> Value:
-        other = _const(other)
-        if other is NotImplemented:
-            return other
+    def __rsub__(self, other: Value | SupportsFloat) -> Value:
+        c = _const(other)
+        if c is None:
+            return NotImplemented
+        other = c
         if _recording():
             node = _new(Value)
             node._data = other._data - self._data
@@ -301,11 +326,12 @@ class Value:
             return node
         return Value(other._data - self._data)
 
-    def __mul__(self, other: Any) -> Value:
+    def __mul__(self, other: Value | SupportsFloat) -> Value:
         if other.__class__ is not Value and not isinstance(other, Value):
-            other = _const(other)
-            if other is NotImplemented:
-                return other
+            c = _const(other)
+            if c is None:
+                return NotImplemented
+            other = c
         if _recording():  # the hot path: a node made without __init__
             node = _new(Value)
             node._data = self._data * other._data
@@ -317,10 +343,11 @@ class Value:
             return node
         return Value(self._data * other._data)
 
-    def __rmul__(self, other: Any) -> Value:
-        other = _const(other)
-        if other is NotImplemented:
-            return other
+    def __rmul__(self, other: Value | SupportsFloat) -> Value:
+        c = _const(other)
+        if c is None:
+            return NotImplemented
+        other = c
         if _recording():
             node = _new(Value)
             node._data = other._data * self._data
@@ -332,16 +359,19 @@ class Value:
             return node
         return Value(other._data * self._data)
 
-    def __truediv__(self, other: Any) -> Value:
-        other = other if isinstance(other, Value) else _const(other)
-        if other is NotImplemented:
-            return other
+    def __truediv__(self, other: Value | SupportsFloat) -> Value:
+        if not isinstance(other, Value):
+            c = _const(other)
+            if c is None:
+                return NotImplemented
+            other = c
         return _divide(self, other)
 
-    def __rtruediv__(self, other: Any) -> Value:
-        other = _const(other)
-        if other is NotImplemented:
-            return other
+    def __rtruediv__(self, other: Value | SupportsFloat) -> Value:
+        c = _const(other)
+        if c is None:
+            return NotImplemented
+        other = c
         return _divide(other, self)
 
     def __neg__(self) -> Value:
@@ -350,18 +380,20 @@ class Value:
     def __pos__(self) -> Value:
         return self
 
-    def __pow__(self, other: Any) -> Value:
+    def __pow__(self, other: Value | SupportsFloat) -> Value:
         if isinstance(other, Value):
             return _power(self, other, POW_VALUE)
-        other = _const(other)
-        if other is NotImplemented:
-            return other
+        c = _const(other)
+        if c is None:
+            return NotImplemented
+        other = c
         return _power(self, other, POW)
 
-    def __rpow__(self, other: Any) -> Value:
-        other = _const(other)
-        if other is NotImplemented:
-            return other
+    def __rpow__(self, other: Value | SupportsFloat) -> Value:
+        c = _const(other)
+        if c is None:
+            return NotImplemented
+        other = c
         return _power(other, self, POW_VALUE)
 
     # --- functions -------------------------------------------------------------
@@ -425,10 +457,10 @@ class Value:
         node._op, node._a, node._b = self._op, self._a, self._b
         return node
 
-    def __deepcopy__(self, memo: dict) -> Value:
+    def __deepcopy__(self, memo: dict[int, Any]) -> Value:
         """A copy of the whole graph under this node, parents before children
         (no recursion); nodes already in ``memo`` are used as they are."""
-        done = memo.get(id(self))
+        done: Value | None = memo.get(id(self))
         if done is not None:
             return done
         for node in topological_order(self):
@@ -443,23 +475,24 @@ class Value:
                 if b is not None:
                     c._b = memo[id(b)]
             memo[id(node)] = c
-        return memo[id(self)]
+        copied: Value = memo[id(self)]
+        return copied
 
-    def __reduce_ex__(self, protocol: Any) -> tuple:
+    def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
         """Pickle without recursion: an interior node first lists the interior
         nodes under it, parents before children, so that each of them is
         pickled after its parents and refers to them by the pickle's memo."""
         listed = getattr(_pickling, "listed", None)
         if self._a is None or (listed is not None and listed.pop(id(self), None) is self):
-            return copyreg.__newobj__, (Value,), (None, *self._fields())
+            return _NEWOBJ, (Value,), (None, *self._fields())
         below = [n for n in topological_order(self)[:-1] if n._a is not None]
         _pickling.listed = {id(n): n for n in below}
-        return copyreg.__newobj__, (Value,), ((below, _EndOfListing()), *self._fields())
+        return _NEWOBJ, (Value,), ((below, _EndOfListing()), *self._fields())
 
-    def _fields(self) -> tuple:
+    def _fields(self) -> tuple[Any, ...]:
         return self._data, self.grad, self._name, self._op, self.parents
 
-    def __setstate__(self, state: tuple) -> None:
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
         _, self._data, self.grad, self._name, self._op, parents = state
         n = len(parents)
         if n == 0:
@@ -475,18 +508,21 @@ class Value:
 #: The interior nodes that the pickle being written lists ahead of their root
 #: (``Value.__reduce_ex__``), by id; each thread pickles on its own.
 _pickling = threading.local()
+#: copyreg's ``__newobj__`` (pickle's NEWOBJ), which the typeshed stubs leave out.
+_NEWOBJ: Callable[..., Any] = getattr(copyreg, "__newobj__")  # noqa: B009
 
 
 class _EndOfListing:
     """Pickled right after a listing: the listing is over (nothing is stored)."""
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[Any, ...]:
         _pickling.listed = None
         return tuple, ()
 
 
-def _const(x: Any) -> Value:
-    """Wrap a plain number mixed into an expression as a constant node."""
+def _const(x: Any) -> Value | None:
+    """Wrap a plain number mixed into an expression as a constant node; None for
+    what is not a number (the operator then returns NotImplemented)."""
     if x.__class__ is float:
         return Value(x, None, CONST)
     if isinstance(x, int):  # bool too
@@ -495,11 +531,11 @@ def _const(x: Any) -> Value:
         except OverflowError:
             raise OverflowError(_too_large(x, "a number in an expression")) from None
     if isinstance(x, (str, bytes, complex)) or not hasattr(x, "__float__"):
-        return NotImplemented
+        return None
     return Value(_as_float(x, "a number in an expression"), None, CONST)
 
 
-def _result(data: float, op: Op, parents: tuple) -> Value:
+def _result(data: float, op: Op, parents: tuple[Value, ...]) -> Value:
     """A new node, or a plain leaf when recording is off (no_grad)."""
     if is_recording():
         return Value(data, None, op, parents)
@@ -597,6 +633,10 @@ def linear(weights: Sequence[Value], inputs: Sequence[Any], bias: Any) -> Value:
     n = len(weights)
     if n != len(inputs):
         raise ValueError(f"linear needs as many weights as inputs, got {n} and {len(inputs)}")
+    if n <= 2 and n and bias.__class__ is Value and _recording():
+        node = _small_linear(weights, inputs, bias)
+        if node is not None:
+            return node
     z = 0.0  # z = ((0.0 + w1·x1) + w2·x2) + … + b, left to right, as the unfused expression adds
     for w, x in zip(weights, inputs):
         if w.__class__ is not Value or x.__class__ is not Value:
@@ -617,6 +657,32 @@ def linear(weights: Sequence[Value], inputs: Sequence[Any], bias: Any) -> Value:
         node._b = _NARY
         return node
     return _result(z + bias._data, LINEAR, tuple(parents))
+
+
+def _small_linear(weights: Sequence[Value], inputs: Sequence[Any], bias: Value) -> Value | None:
+    """``linear`` of one or two terms (a chain's step, a neuron of a point in the plane),
+    written out: the same sums, (0.0 + w1·x1) + w2·x2 + b, without the loop and
+    the parents list; None when an operand is not a Value (``linear`` goes on)."""
+    node = _new(Value)
+    if len(weights) == 2:
+        w1, w2 = weights
+        x1, x2 = inputs
+        if (w1.__class__ is not Value or x1.__class__ is not Value
+                or w2.__class__ is not Value or x2.__class__ is not Value):
+            return None
+        node._data = ((0.0 + w1._data * x1._data) + w2._data * x2._data) + bias._data
+        node._a = (w1, x1, w2, x2, bias)
+    else:
+        (w1,), (x1,) = weights, inputs
+        if w1.__class__ is not Value or x1.__class__ is not Value:
+            return None
+        node._data = (0.0 + w1._data * x1._data) + bias._data
+        node._a = (w1, x1, bias)
+    node.grad = 0.0
+    node._name = None
+    node._op = LINEAR
+    node._b = _NARY
+    return node
 
 
 def _linear_mixed(weights: Sequence[Any], inputs: Sequence[Any], bias: Any) -> Value:
@@ -645,7 +711,7 @@ def sum_of(values: Iterable[Any]) -> Value:
 
 def _checked_const(x: Any, what: str) -> Value:
     c = _const(x)
-    if c is NotImplemented:
+    if c is None:
         raise TypeError(f"{what} must be a Value or a number, got {type(x).__name__}: {x!r}")
     return c
 

@@ -20,9 +20,10 @@ table gives through the generic loop, bit for bit (tests/test_speed_invariants.p
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import rules
+from .rules import Rule
 
 if TYPE_CHECKING:  # for the annotations only: value.py imports this module
     from .value import Value
@@ -43,12 +44,13 @@ class _Nary:
     def __copy__(self) -> _Nary:
         return self
 
-    def __deepcopy__(self, memo: dict) -> _Nary:
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Nary:
         return self
 
 
 NARY = _Nary()
-_PLACE = object()  # on the stack above a node: place that node now
+#: On the stack above a node: place that node now (typed Any: it shares the stack with nodes).
+_PLACE: Any = object()
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -164,14 +166,21 @@ def interior_order(root: Value) -> list[Value]:
                     node = a  # new: neither placed nor entered (that would be a cycle)
                     continue
             elif b is NARY:
+                for p in a:  # most often every interior parent is placed already: no list
+                    if p._a is not None and p.grad is not placed:
+                        break
+                else:
+                    node.grad = placed
+                    append(node)
+                    break
+                # each parent to place in turn, the first now (one placed meanwhile is skipped)
                 todo = [p for p in a if p._a is not None and p.grad is not placed]
-                if todo:  # each in turn, the first now (one placed meanwhile is skipped)
-                    node.grad = entered
-                    push(node)
-                    todo.reverse()
-                    node = todo.pop()
-                    extend(todo)
-                    continue
+                node.grad = entered
+                push(node)
+                todo.reverse()
+                node = todo.pop()
+                extend(todo)
+                continue
             elif a._a is not None and a.grad is not placed:
                 node.grad = entered
                 push(node)
@@ -217,10 +226,17 @@ def backward(root: Value, seed: float = 1.0) -> None:
     root.grad += float(seed)
     for node in reversed(order):
         a = node._a
-        g = node.grad
         b = node._b
-        rule = node._op.rule
-        if b is None:
+        g = node.grad
+        # an interior node has an operation with a rule (only leaves have none)
+        rule: Rule = node._op.rule  # type: ignore[union-attr,assignment]
+        if rule is _MUL:  # ∂/∂a = b, ∂/∂b = a (× and + always have two parents): the commonest first
+            a.grad += g * b._data
+            b.grad += g * a._data
+        elif rule is _ADD:
+            a.grad += g
+            b.grad += g
+        elif b is None:
             if rule is _RELU:  # relu' = 1 for a > 0, 0 for a <= 0, nan at nan
                 x = a._data
                 a.grad += g * (1.0 if x > 0.0 else 0.0 if x <= 0.0 else _NAN)
@@ -240,12 +256,6 @@ def backward(root: Value, seed: float = 1.0) -> None:
             else:
                 for p, d in zip(a, rule(node._data, *[p._data for p in a])):
                     p.grad += g * d
-        elif rule is _MUL:  # ∂/∂a = b, ∂/∂b = a
-            a.grad += g * b._data
-            b.grad += g * a._data
-        elif rule is _ADD:
-            a.grad += g
-            b.grad += g
         elif rule is _SUB:
             a.grad += g
             b.grad -= g

@@ -7,12 +7,17 @@ each parameter's ``name`` is its dotted path (``layer1.neuron2.w1``), so
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 from collections.abc import Mapping
 
 from autograd import Value
 
 from .checks import real_number
+
+
+def _name(p: Value) -> str:
+    """A parameter's dotted name (every parameter a module makes is named: ``layers.py``)."""
+    return cast(str, p.name)
 
 
 class Module:
@@ -24,7 +29,7 @@ class Module:
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         """(dotted name, Value) pairs in ``parameters()`` order."""
-        return [(p.name, p) for p in self.parameters()]
+        return [(_name(p), p) for p in self.parameters()]
 
     def zero_grad(self) -> None:
         """Set every parameter's ``grad`` to 0 (leaves accumulate across backward passes)."""
@@ -38,7 +43,7 @@ class Module:
         json writes them as NaN and Infinity and reads them back), and
         ``load_state_dict`` takes back whatever this returns.
         """
-        return {p.name: p.data for p in self.parameters()}
+        return {_name(p): p.data for p in self.parameters()}
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Set every parameter from ``state`` (as made by ``state_dict``).
@@ -53,7 +58,7 @@ class Module:
         if not isinstance(state, Mapping):
             raise ValueError(f"state must be a dict of parameter names to numbers, got {type(state).__name__}")
         params = self.parameters()
-        names = [p.name for p in params]
+        names = [_name(p) for p in params]
         known = set(names)
         for key in state:
             if key not in known:

@@ -9,8 +9,12 @@ signed zeros and infinities:
   post-order, each node once (the reference keeps (node, next parent) pairs);
 - ``backward`` (the rules written out in the walk, the walk's own order with
   its 0.0 tokens): the generic chain rule over the reference order, calling
-  each node's rule from the rule table;
-- ``linear`` and ``sum_of`` (one pass, ``reduce``): the left-to-right float sums;
+  each node's rule from the rule table; one graph takes every branch of the
+  walk (× and + first, linear sorted with and without parents to place, the
+  rule table's linear and Σ of one and two parents) and is held against
+  central differences too;
+- ``linear`` and ``sum_of`` (one pass, ``reduce``; linear of one or two terms
+  written out): the left-to-right float sums;
 - ``collector_paused``: the collector is off inside, as it was after, on every
   exit, nested and across threads; ``nn.fit`` leaves it as it found it.
 """
@@ -25,7 +29,7 @@ import threading
 import pytest
 
 import nn
-from autograd import Value, collector_paused, linear, sum_of, topological_order
+from autograd import Value, collector_paused, linear, no_grad, sum_of, topological_order
 from autograd import walk
 from autograd.collector import collector_pauses
 
@@ -157,6 +161,64 @@ def test_the_walk_without_identity_tokens_gives_the_same_gradients(seed, monkeyp
     assert grads_bits(order) == expected
 
 
+def every_branch_of_the_walk(x: Value, w: Value, c: Value) -> Value:
+    """One node for each branch of ``walk.backward``: × and + (tested first), −, relu,
+    a unary and a binary rule from the table, linear with an interior weight and
+    parents not yet placed when it is sorted, linear of no terms (one parent),
+    sum_of of two terms (two parents) and of four (three or more)."""
+    u = x * w
+    v = u + c
+    s = c - v
+    r = s.relu()
+    t = r.tanh()
+    q = s / x
+    z = linear([s, w], [x, r], c)  # s and r interior: its sort places them first
+    z1 = linear([], [], q)  # one parent: the rule table's linear
+    m = sum_of([t, q])  # two parents: the rule table's Σ
+    return sum_of([z, z1, m, u])
+
+
+def test_every_branch_of_the_walk_gives_the_rule_tables_gradients_and_the_slopes():
+    x, w, c = Value(1.5), Value(-2.0), Value(0.75)
+    root = every_branch_of_the_walk(x, w, c)
+    order = reference_order(root)
+    assert walk.interior_order(root) == [n for n in order if n.parents]
+    reference_backward(root)
+    expected = grads_bits(order)
+    for n in order:
+        n.grad = 0.0
+    root.backward()
+    assert grads_bits(order) == expected
+
+    def f(xv: float, wv: float, cv: float) -> float:  # the same function in floats
+        u = xv * wv
+        s = cv - (u + cv)
+        r = max(s, 0.0)
+        q = s / xv
+        return (s * xv + wv * r + cv) + q + (math.tanh(r) + q) + u
+
+    h = 1e-6
+    at = (1.5, -2.0, 0.75)
+    for i, leaf in enumerate((x, w, c)):
+        up, down = list(at), list(at)
+        up[i] += h
+        down[i] -= h
+        slope = (f(*up) - f(*down)) / (2 * h)  # central difference
+        assert abs(leaf.grad - slope) < 1e-6 * max(1.0, abs(slope)), (i, leaf.grad, slope)
+
+
+def test_a_linear_whose_interior_parents_are_all_placed_is_placed_at_once():
+    x = Value(0.5)
+    h = [x * float(k) for k in range(1, 5)]  # interior, placed by the first neuron
+    zs = [linear([Value(0.1 * j)] * 4, h, Value(0.0)) for j in range(3)]
+    root = sum_of(zs)
+    order = reference_order(root)
+    assert walk.interior_order(root) == [n for n in order if n.parents]
+    root.backward()
+    # ∂/∂x of Σ_j Σ_k 0.1j·k·x = 0.1·(0 + 1 + 2)·(1 + 2 + 3 + 4), in floats as the walk adds
+    assert x.grad == pytest.approx(0.1 * 3 * 10, rel=1e-12)
+
+
 def test_interior_order_of_a_leaf_is_empty_and_a_leaf_root_accumulates():
     x = Value(2.0)
     assert walk.interior_order(x) == []
@@ -189,6 +251,28 @@ def test_linear_adds_left_to_right_from_zero():
     mixed = linear(ws, [Value(x) for x in xs], b)  # numbers: constant nodes, the same sum
     assert mixed.data.hex() == z.hex()
     assert [p.op for p in mixed.parents[::2]] == ["const"] * 41
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_linear_of_one_or_two_terms_written_out_adds_as_the_loop(n):
+    # (0.0 + w1·x1) + w2·x2 + b: the 0.0 first turns a −0.0 product into +0.0
+    cases = [([-0.0, 1.0][:n], [5.0, -0.0][:n], -0.0), ([1e16, 1.0][:n], [1.0, 1.0][:n], -1e16),
+             ([0.1, 0.2][:n], [0.3, 0.7][:n], 0.05), ([math.inf, 1.0][:n], [-1.0, 2.0][:n], 1.0)]
+    for ws, xs, b in cases:
+        z = 0.0
+        for w, x in zip(ws, xs):
+            z += w * x
+        z += b
+        W, X, B = [Value(w) for w in ws], [Value(x) for x in xs], Value(b)
+        node = linear(W, X, B)
+        assert node.data.hex() == z.hex()
+        assert node.op == "linear" and node.parents == tuple(p for pair in zip(W, X) for p in pair) + (B,)
+        node.backward()
+        assert [w.grad for w in W] == xs and [x.grad for x in X] == ws and B.grad == 1.0
+    with no_grad():  # no node under no_grad, the same number
+        assert linear([Value(2.0)] * n, [Value(3.0)] * n, Value(1.0)).parents == ()
+    mixed = linear([Value(2.0)] * (n - 1) + [2.0], [Value(3.0)] * n, Value(1.0))  # a number: a constant node
+    assert mixed.data == 6.0 * n + 1.0 and mixed.parents[2 * n - 2].op == "const"
 
 
 def test_linear_of_value_subclasses_and_bad_operands():

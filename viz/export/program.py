@@ -218,8 +218,8 @@ def from_graph(root: Value, params: Sequence[Value] | None = None, lr: float | N
             tree = Binary("+", tree, ps[-1], 0)
         elif op == "sum":
             tree = ps[0]
-            for p in ps[1:]:
-                tree = Binary("+", tree, p, 0)
+            for term in ps[1:]:
+                tree = Binary("+", tree, term, 0)
             if len(ps) == 1:
                 tree = Binary("+", tree, _num(0.0), 0)  # a one-term sum: the value itself
         else:

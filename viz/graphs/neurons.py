@@ -84,6 +84,7 @@ def _neuron_records(
     records: dict[tuple, _Record] = {}
     record_of: dict[Value, _Record] = {}
     depth_of: dict[tuple[str, ...], int | None] = {}  # cluster path -> index of its neuron entry
+    name: str | None
     for i, v in enumerate(order):
         if v.is_constant:
             continue
@@ -127,6 +128,7 @@ def _layered_records(
     depth = len(layering.layers)
     records: dict[tuple, _Record] = {}
     record_of: dict[Value, _Record] = {}
+    name: str | None
     for i, v in enumerate(order):
         if v.is_constant:
             continue

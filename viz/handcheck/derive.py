@@ -175,7 +175,9 @@ def _declared(node: Value, i: int) -> tuple[float, list[Term]] | None:
     if form.startswith(MINUS):
         coef, form = -1.0, form[1:]
     ps = node.parents
-    by_name = {"out": node, "a": ps[0], "b": ps[1] if len(ps) > 1 else None}
+    by_name: dict[str, Value] = {"out": node, "a": ps[0]}
+    if len(ps) > 1:
+        by_name["b"] = ps[1]
     nodes: list[Value] = []
 
     def index(m: re.Match) -> str:
