@@ -3,12 +3,11 @@ types as ``Value`` (not Any), ``data`` as a float, ``grad()`` by its arguments.
 
 mypy runs on a small user program (its cache in a temporary folder) and its
 ``reveal_type`` notes are parsed; skipped with the reason when mypy is not
-installed.
+installed (a failure under CHAINRULE_REQUIRE_TOOLS=1: .ci/run installs it).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import subprocess
@@ -16,11 +15,15 @@ import sys
 import textwrap
 
 import pytest
+from support.availability import require
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("mypy") is None,
-                                reason="mypy is not installed (pip install mypy)")
+
+
+@pytest.fixture(autouse=True)
+def _mypy_installed() -> None:
+    require("mypy", "the typing tests run mypy")
 
 PROGRAM = textwrap.dedent("""\
     from fractions import Fraction

@@ -80,6 +80,8 @@ TOOLS: dict[str, Callable[[], str | None]] = {
     "markdown-it": _modules("markdown_it", "mdit_py_plugins"),
     "jsonschema": _modules("jsonschema"),
     "jupyter": _modules("nbclient", "nbformat", "ipykernel"),
+    "mypy": lambda: None if importlib.util.find_spec("mypy") else
+    "Python module mypy not installed (pip install -e '.[ci]')",
 }
 
 
