@@ -87,7 +87,8 @@ def _merged() -> str | None:
     if not hits:
         return None
     return (f"{_hips()} is installed into the same folder as chainrule's autograd, {folder} "
-            f"(it has {hits[0]}), as both use the import name `autograd`: run "
+            f"(HIPS's {hits[0]}{'/' if (folder / hits[0]).is_dir() else ''} is there), as both use the "
+            "import name `autograd`: run "
             "`pip uninstall autograd` and then `pip install --force-reinstall chainrule`, or "
             + SEPARATE)
 
