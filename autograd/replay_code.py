@@ -1,0 +1,391 @@
+"""Writing a recorded graph as Python: runs of like nodes become loops over index arrays.
+
+The values live in one list ``V`` and the gradients in one list ``G``, one
+slot per node: the inputs first (``V[:len(X)]`` is ``X``), then the params,
+the frozen leaves, two constants (1.0 and −1.0, the slopes of + and −), and
+the computed nodes in the order they are written.
+
+That order is a topological order chosen for long runs (``schedule``): the
+next node is, while there is one, ready and of the same kind (operation,
+arity, which operands need a gradient) as the one before.  It keeps every
+node's children in their recorded order, so that each gradient receives its
+contributions g_child · ∂child/∂node in the order the recorded order gives
+them: the same float additions in the same order as ``backward()``.
+
+Each run is written once, not once per node:
+
+- a run whose nodes do not use each other (the neurons of a layer, the
+  samples of a batch, the terms of a wide sum) runs as ``map`` over operand
+  slots gathered at once: ``V[lo:hi] = map(_mul, A, B)``; a ``linear`` run
+  column by column, z = ((0.0 + w1·x1) + w2·x2) + … + b for every node at
+  once.  Its backward gathers g and each local derivative and adds the
+  products into the parents' slots in the recorded order;
+- any other run (a chain) is a loop over a table of slot numbers, the
+  operation's forward line and the rule's traced derivatives written once;
+- a run of one or two nodes is written line by line.
+
+Gradients start at −0.0, the identity of float addition (−0.0 + t is t for
+every t, signed zeros included), so that the first contribution is the
+contribution itself, as in the straight-line code this replaces.
+"""
+
+from __future__ import annotations
+
+import heapq
+from operator import itemgetter
+from typing import Any
+
+from .replay_trace import _FORWARD, TERMS, _lit, _Template, _trace
+from .value import (
+    ADD, DIV, EXP, LINEAR, LOG, MUL, NEG, POW, POW_VALUE, RELU, SIGMOID, SUB, SUM, TANH, UNDEFINED, Op,
+)
+
+#: A run of at most this many nodes is written line by line.
+SHORT = 2
+#: Columns past which a parallel linear or sum run is a loop over its nodes instead.
+COLUMNS = 256
+#: A run whose nodes depend on each other is split into parallel runs when
+#: they average at least this many nodes; otherwise it is one loop in order.
+SPLIT = 8
+
+_MAPPED = {ADD: "_add", SUB: "_sub", MUL: "_mul", DIV: "_truediv", POW: "_pow", POW_VALUE: "_pow",
+           NEG: "_neg", EXP: "_exp", LOG: "_log", TANH: "_tanh", SIGMOID: "_sigmoid"}
+#: Operations whose local derivatives are operand values or ±1: their backward is gathered.
+_SLOPE_IS_OPERAND = {ADD, SUB, MUL, NEG, LINEAR, SUM}
+
+Key = tuple[Any, int, tuple[bool, ...] | None]
+
+
+def schedule(args: list[tuple[int, ...]], keys: list[int]) -> list[int]:
+    """The computed nodes in a topological order that keeps like nodes together.
+
+    Constraints: a node after its parents, and each node's children in their
+    recorded (index) order.  Among the ready nodes the next is one of the same
+    kind as the last placed (``keys``), the lowest index first; else the lowest
+    index of all.
+    """
+    n = len(args)
+    succ: list[list[int]] = [[] for _ in range(n)]
+    indeg = [0] * n
+    last_child = [-1] * n
+    computed = 0
+    for i in range(n):
+        a = args[i]
+        if not a:
+            continue
+        computed += 1
+        for j in a:
+            prev = last_child[j]
+            if prev == i:  # the same parent twice
+                continue
+            if args[j]:  # the parent is computed: i after it
+                succ[j].append(i)
+                indeg[i] += 1
+            if prev >= 0:  # the parent's children in their order: i after prev
+                succ[prev].append(i)
+                indeg[i] += 1
+            last_child[j] = i
+    ready = [i for i in range(n) if args[i] and not indeg[i]]
+    buckets: dict[int, list[int]] = {}
+    for i in ready:
+        buckets.setdefault(keys[i], []).append(i)
+    heapq.heapify(ready)
+    order: list[int] = []
+    done = bytearray(n)
+    push, pop = heapq.heappush, heapq.heappop
+    current: list[int] = []
+    while len(order) < computed:
+        i = -1
+        while current:
+            c = pop(current)
+            if not done[c]:
+                i = c
+                break
+        if i < 0:
+            while True:
+                c = pop(ready)
+                if not done[c]:
+                    i = c
+                    break
+            current = buckets[keys[i]]
+        done[i] = 1
+        order.append(i)
+        for s in succ[i]:
+            indeg[s] -= 1
+            if not indeg[s]:
+                push(ready, s)
+                push(buckets.setdefault(keys[s], []), s)
+    return order
+
+
+class _Code:
+    """Constants of the generated code (index tables, getters), by name."""
+
+    def __init__(self) -> None:
+        self.consts: dict[str, Any] = {}
+
+    def const(self, value: Any, prefix: str) -> str:
+        name = f"_{prefix}{len(self.consts)}"
+        self.consts[name] = value
+        return name
+
+    def gather(self, src: str, idx: list[int]) -> str:
+        """Source for the values ``src[idx[0]], src[idx[1]], …``: a slice when the slots
+        are evenly spaced upwards, else one itemgetter call."""
+        m = len(idx)
+        if m == 1:
+            return f"({src}[{idx[0]}],)"
+        step = idx[1] - idx[0]
+        if step > 0 and all(idx[k + 1] - idx[k] == step for k in range(m - 1)):
+            end = idx[-1] + 1
+            return f"{src}[{idx[0]}:{end}]" if step == 1 else f"{src}[{idx[0]}:{end}:{step}]"
+        return f"{self.const(itemgetter(*idx), 'get')}({src})"
+
+
+class _Writer:
+    """Writes each run's forward and backward lines (see the module notes)."""
+
+    def __init__(self, ops: list[Op | None], args: list[tuple[int, ...]], req: list[bool],
+                 slot: list[int], one: int, minus: int, fanout: list[int]) -> None:
+        self.ops, self.args, self.req, self.slot = ops, args, req, slot
+        self.one, self.minus, self.fanout = one, minus, fanout
+        self.code = _Code()
+        self.templates: dict[tuple[Any, int], _Template | None] = {}
+        self.called: dict[Any, str] = {}  # rules called as they are, by namespace name
+
+    def template(self, op: Op, arity: int) -> _Template | None:
+        key = (op.rule, arity)
+        if key not in self.templates:
+            self.templates[key] = _trace(*key)
+        return self.templates[key]
+
+    # --- forward -------------------------------------------------------------------
+
+    def forward(self, run: list[int], parallel: bool) -> list[str]:
+        op = self.ops[run[0]]
+        assert op is not None
+        arity = len(self.args[run[0]])
+        slot = self.slot
+        if len(run) <= SHORT:
+            lines: list[str] = []
+            for i in run:
+                lines += self.forward_line(op, f"V[{slot[i]}]", [slot[j] for j in self.args[i]])
+            return lines
+        lo, hi = slot[run[0]], slot[run[-1]] + 1
+        cols = [[slot[self.args[i][c]] for i in run] for c in range(arity)]
+        gather = self.code.gather
+        if parallel and op in _MAPPED:
+            return [f"V[{lo}:{hi}] = map({_MAPPED[op]}, {', '.join(gather('V', c) for c in cols)})"]
+        if parallel and op is RELU:
+            return [f"V[{lo}:{hi}] = [0.0 if _x <= 0.0 else _x for _x in {gather('V', cols[0])}]"]
+        if parallel and op is UNDEFINED:
+            return [f"V[{lo}:{hi}] = [_nan] * {len(run)}"]
+        if parallel and op is LINEAR and arity // 2 <= COLUMNS:
+            lines = [f"_a = [0.0] * {len(run)}"]  # z = ((0.0 + w1·x1) + w2·x2) + … + b, column by column
+            for c in range(0, arity - 1, 2):
+                lines.append(f"_a = list(map(_add, _a, map(_mul, {gather('V', cols[c])}, "
+                             f"{gather('V', cols[c + 1])})))")
+            lines.append(f"V[{lo}:{hi}] = map(_add, _a, {gather('V', cols[-1])})")
+            return lines
+        if parallel and op is SUM and arity <= COLUMNS:
+            lines = [f"_a = {gather('V', cols[0])}"]  # ((p1 + p2) + p3) + …, column by column
+            for c in range(1, arity):
+                lines.append(f"_a = list(map(_add, _a, {gather('V', cols[c])}))")
+            lines.append(f"V[{lo}:{hi}] = _a")
+            return lines
+        # a loop over the nodes in order, the operation's line written once
+        table = self.code.const(tuple(tuple([slot[i]] + [slot[j] for j in self.args[i]]) for i in run), "T")
+        names = [f"_p{c}" for c in range(arity)]
+        body = _FORWARD[op]("V[_o]", [f"V[{p}]" for p in names])
+        return [f"for _o, {', '.join(names)} in {table}:"] + ["    " + line for line in body]
+
+    def forward_line(self, op: Op, out: str, operands: list[int]) -> list[str]:
+        write = _FORWARD.get(op)
+        if write is None:
+            raise ValueError(f"replay: no forward expression for operation {op.name!r}")
+        gather = self.code.gather
+        if op is SUM and len(operands) > 2 * TERMS:  # a wide sum: one reduce over the gathered terms
+            return [f"{out} = _reduce(_add, {gather('V', operands)})"]
+        if op is LINEAR and len(operands) > 2 * TERMS + 1:
+            return [f"{out} = _reduce(_add, map(_mul, {gather('V', operands[0:-1:2])}, "
+                    f"{gather('V', operands[1:-1:2])}), 0.0) + V[{operands[-1]}]"]
+        return list(write(out, [f"V[{j}]" for j in operands]))
+
+    # --- backward ------------------------------------------------------------------
+
+    def slope_slot(self, i: int, c: int) -> int:
+        """The slot holding ∂i/∂(operand c) for an operation in _SLOPE_IS_OPERAND."""
+        op, a = self.ops[i], self.args[i]
+        if op is MUL:
+            return self.slot[a[1 - c]]
+        if op is LINEAR:
+            if c == len(a) - 1:
+                return self.one
+            return self.slot[a[c + 1]] if c % 2 == 0 else self.slot[a[c - 1]]
+        if op is NEG or (op is SUB and c == 1):
+            return self.minus
+        return self.one  # ADD, SUB's first operand, SUM
+
+    def backward(self, run: list[int], parallel: bool) -> list[str]:
+        """g_parent += g_node · ∂node/∂parent, nodes in reverse order, parents in order."""
+        first = run[0]
+        if not self.req[first]:
+            return []
+        op = self.ops[first]
+        assert op is not None
+        a0 = self.args[first]
+        wanted = [c for c, j in enumerate(a0) if self.req[j]]
+        if not wanted:
+            return []
+        slot, gather = self.slot, self.code.gather
+        if len(run) <= SHORT and len(wanted) * len(run) <= 2 * TERMS:
+            lines: list[str] = []
+            for i in reversed(run):
+                a = self.args[i]
+                lines += self.backward_lines(op, len(a), wanted, [f"V[{slot[j]}]" for j in a],
+                                             f"V[{slot[i]}]", f"G[{slot[i]}]", [f"G[{slot[j]}]" for j in a])
+            return lines
+        if op in _SLOPE_IS_OPERAND and (parallel or len(run) == 1):
+            # every contribution at once: g and the slope gathered, the products added in order
+            target, gs, ds = [], [], []
+            for i in reversed(run):
+                a, o = self.args[i], slot[i]
+                for c in wanted:
+                    target.append(slot[a[c]])
+                    gs.append(o)
+                    ds.append(self.slope_slot(i, c))
+            terms = (f"map(_mul, {gather('G', gs)}, {gather('V', ds)})" if any(d != self.one for d in ds)
+                     else gather("G", gs))
+            return [f"for _j, _t in zip({self.code.const(tuple(target), 'T')}, {terms}):",
+                    "    G[_j] += _t"]
+        arity = len(a0)
+        table = self.code.const(tuple(tuple([slot[i]] + [slot[j] for j in self.args[i]])
+                                      for i in reversed(run)), "T")
+        names = [f"_p{c}" for c in range(arity)]
+        body = self.backward_lines(op, arity, wanted, [f"V[{p}]" for p in names], "V[_o]", "_g",
+                                   [f"G[{p}]" for p in names])
+        return [f"for _o, {', '.join(names)} in {table}:", "    _g = G[_o]"] + ["    " + line for line in body]
+
+    def backward_lines(self, op: Op, arity: int, wanted: list[int], operands: list[str], out: str,
+                       g: str, targets: list[str]) -> list[str]:
+        """One node's contributions, from the rule's traced derivatives (or a call of the rule)."""
+        template = self.template(op, arity)
+        lines = []
+        if template is None:
+            called = self.called.setdefault(op.rule, f"_rule{len(self.called)}")
+            lines.append(f"_d = {called}({out}, {', '.join(operands)})")
+        for c in wanted:
+            if template is None:
+                lines.append(f"{targets[c]} += {g} * _d[{c}]")
+                continue
+            d = template.outputs[c]
+            if isinstance(d, float):  # x·1 = x and x·(−1) = −x exactly
+                if d == 1.0:
+                    lines.append(f"{targets[c]} += {g}")
+                elif d == -1.0:
+                    lines.append(f"{targets[c]} -= {g}")
+                else:
+                    lines.append(f"{targets[c]} += {g} * {_lit(d)}")
+            else:
+                lines.append(f"{targets[c]} += {g} * {_Template.fill(d, operands + [out])}")
+        return lines
+
+
+def runs(order: list[int], args: list[tuple[int, ...]], keys: list[int]) -> list[tuple[list[int], bool]]:
+    """``order`` cut into runs of one kind: (nodes, parallel), parallel when none uses another."""
+    out: list[tuple[list[int], bool]] = []
+    k = 0
+    while k < len(order):
+        start = k
+        key = keys[order[k]]
+        while k < len(order) and keys[order[k]] == key:
+            k += 1
+        run = order[start:k]
+        # split where a node uses one of its own run
+        parts: list[list[int]] = [[]]
+        members: set[int] = set()
+        for i in run:
+            if any(j in members for j in args[i]):
+                parts.append([])
+                members = set()
+            parts[-1].append(i)
+            members.add(i)
+        if len(parts) == 1:
+            out.append((run, True))
+        elif len(run) >= SPLIT * len(parts):
+            out.extend((part, True) for part in parts)
+        else:
+            out.append((run, False))
+    return out
+
+
+def generate(ops: list[Op | None], args: list[tuple[int, ...]], data: dict[int, float],
+             slot_of: dict[int, tuple[str, int]], params_at: list[int], outputs_at: list[int],
+             nx: int, np_: int, chunk: int) -> tuple[list[tuple[str, list[str]]], dict[str, Any],
+                                                     dict[str, Any], dict[Any, str]]:
+    """(functions as (name, lines), their constants, the driver's constants, rules called by name).
+
+    The last function is the driver ``_replay(X, P) -> (root value, param
+    grads, output values)``; the others take (V, G) and hold at most ``chunk``
+    lines each (a run is never cut).
+    """
+    n = len(ops)
+    pset = {i for i in params_at if i >= 0}
+    req = [False] * n  # the node leads to a param: it needs a gradient
+    for i, a in enumerate(args):
+        req[i] = i in pset or any(req[j] for j in a)
+    fanout = [0] * n
+    for a in args:
+        for j in a:
+            fanout[j] += 1
+    # slots: X, P, frozen leaves, 1.0 and -1.0, then the computed nodes in the written order
+    slot = [0] * n
+    tail: list[float] = []
+    for i in range(n):
+        if not args[i]:
+            if i in slot_of:
+                src, k = slot_of[i]
+                slot[i] = k if src == "X" else nx + k
+            else:
+                slot[i] = nx + np_ + len(tail)
+                tail.append(data[i])
+    one = nx + np_ + len(tail)
+    minus = one + 1
+    tail += [1.0, -1.0]
+    kinds: dict[Key, int] = {}
+    keys = [kinds.setdefault((op, len(a), tuple(req[j] for j in a) if req[i] else None), len(kinds))
+            if a else -1 for i, (op, a) in enumerate(zip(ops, args))]
+    order = schedule(args, keys)
+    base = nx + np_ + len(tail)
+    for q, i in enumerate(order):
+        slot[i] = base + q
+    tail += [0.0] * len(order)
+    total = base + len(order)
+
+    w = _Writer(ops, args, req, slot, one, minus, fanout)
+    cut = runs(order, args, keys)
+    blocks = [w.forward(run, parallel) for run, parallel in cut]
+    root = n - 1
+    if req[root]:
+        blocks.append([f"G[{slot[root]}] = 1.0"])
+    blocks += [w.backward(run, parallel) for run, parallel in reversed(cut)]
+
+    functions: list[tuple[str, list[str]]] = []
+    current: list[str] = []
+    for block in blocks + [None]:
+        if current and (block is None or len(current) + len(block) > chunk):
+            name = f"_f{len(functions)}"
+            functions.append((name, [f"def {name}(V, G):"] + ["    " + line for line in current] + [""]))
+            current = []
+        if block is not None:
+            current += block
+    ginit = [-0.0] * total
+    for k, i in enumerate(params_at):
+        if i < 0:
+            ginit[nx + k] = 0.0  # a param the root does not use: gradient 0
+    driver = ["def _replay(X, P):", "    V = X + P + _TAIL", "    G = _GINIT[:]"]
+    driver += [f"    {name}(V, G)" for name, _ in functions]
+    outs = ", ".join(f"V[{slot[i]}]" for i in outputs_at)
+    driver.append(f"    return V[{slot[root]}], G[{nx}:{nx + np_}], [{outs}]")
+    functions.append(("_replay", driver + [""]))
+    return functions, w.code.consts, {"_TAIL": tail, "_GINIT": ginit}, w.called
