@@ -51,6 +51,7 @@ from __future__ import annotations
 import math
 import operator
 from functools import reduce
+from itertools import islice
 from operator import attrgetter
 from typing import Any
 from collections.abc import Sequence
@@ -77,7 +78,7 @@ class StaleReplayError(RuntimeError):
 
 _HELPERS: dict[str, Any] = {
     "_add": operator.add, "_sub": operator.sub, "_mul": operator.mul, "_truediv": operator.truediv,
-    "_neg": operator.neg, "_reduce": reduce,
+    "_neg": operator.neg, "_reduce": reduce, "_islice": islice,
 }
 
 

@@ -47,6 +47,10 @@ COLUMNS = 256
 #: A run whose nodes depend on each other is split into parallel runs when
 #: they average at least this many nodes; otherwise it is one loop in order.
 SPLIT = 8
+#: Inputs from which a linear node whose operands are evenly spaced runs as one reduce over slices.
+ROW_SLICES = 8
+#: Terms into one slot from which a parallel run's backward adds them with one ``reduce``.
+SEGMENT = 12
 
 _MAPPED = {ADD: "_add", SUB: "_sub", MUL: "_mul", DIV: "_truediv", POW: "_pow", POW_VALUE: "_pow",
            NEG: "_neg", EXP: "_exp", LOG: "_log", TANH: "_tanh", SIGMOID: "_sigmoid"}
@@ -150,6 +154,7 @@ class _Writer:
         self.ops, self.args, self.req, self.slot = ops, args, req, slot
         self.one, self.minus, self.fanout = one, minus, fanout
         self.code = _Code()
+        self.node_at = {s: i for i, s in enumerate(slot)}
         self.templates: dict[tuple[Any, int], _Template | None] = {}
         self.called: dict[Any, str] = {}  # rules called as they are, by namespace name
 
@@ -180,6 +185,17 @@ class _Writer:
             return [f"V[{lo}:{hi}] = [0.0 if _x <= 0.0 else _x for _x in {gather('V', cols[0])}]"]
         if parallel and op is UNDEFINED:
             return [f"V[{lo}:{hi}] = [_nan] * {len(run)}"]
+        if op is LINEAR and arity >= 2 * ROW_SLICES + 1:
+            rows = []
+            for i in run:
+                a = [slot[j] for j in self.args[i]]
+                sw, sx = _slice(a[0:-1:2]), _slice(a[1:-1:2])
+                if sw is None or sx is None:
+                    break
+                rows.append((slot[i], sw, sx, a[-1]))
+            else:  # each node's weights and inputs are evenly spaced: one reduce per node over two slices
+                return [f"for _o, _sw, _sx, _b in {self.code.const(tuple(rows), 'T')}:",
+                        "    V[_o] = _reduce(_add, map(_mul, V[_sw], V[_sx]), 0.0) + V[_b]"]
         if parallel and op is LINEAR and arity // 2 <= COLUMNS:
             lines = [f"_a = [0.0] * {len(run)}"]  # z = ((0.0 + w1·x1) + w2·x2) + … + b, column by column
             for c in range(0, arity - 1, 2):
@@ -193,11 +209,7 @@ class _Writer:
                 lines.append(f"_a = list(map(_add, _a, {gather('V', cols[c])}))")
             lines.append(f"V[{lo}:{hi}] = _a")
             return lines
-        # a loop over the nodes in order, the operation's line written once
-        table = self.code.const(tuple(tuple([slot[i]] + [slot[j] for j in self.args[i]]) for i in run), "T")
-        names = [f"_p{c}" for c in range(arity)]
-        body = _FORWARD[op]("V[_o]", [f"V[{p}]" for p in names])
-        return [f"for _o, {', '.join(names)} in {table}:"] + ["    " + line for line in body]
+        return self.forward_loop(run, op)
 
     def forward_line(self, op: Op, out: str, operands: list[int]) -> list[str]:
         write = _FORWARD.get(op)
@@ -245,26 +257,190 @@ class _Writer:
                 lines += self.backward_lines(op, len(a), wanted, [f"V[{slot[j]}]" for j in a],
                                              f"V[{slot[i]}]", f"G[{slot[i]}]", [f"G[{slot[j]}]" for j in a])
             return lines
-        if op in _SLOPE_IS_OPERAND and (parallel or len(run) == 1):
-            # every contribution at once: g and the slope gathered, the products added in order
-            target, gs, ds = [], [], []
-            for i in reversed(run):
-                a, o = self.args[i], slot[i]
-                for c in wanted:
-                    target.append(slot[a[c]])
-                    gs.append(o)
-                    ds.append(self.slope_slot(i, c))
-            terms = (f"map(_mul, {gather('G', gs)}, {gather('V', ds)})" if any(d != self.one for d in ds)
-                     else gather("G", gs))
-            return [f"for _j, _t in zip({self.code.const(tuple(target), 'T')}, {terms}):",
-                    "    G[_j] += _t"]
-        arity = len(a0)
-        table = self.code.const(tuple(tuple([slot[i]] + [slot[j] for j in self.args[i]])
-                                      for i in reversed(run)), "T")
-        names = [f"_p{c}" for c in range(arity)]
-        body = self.backward_lines(op, arity, wanted, [f"V[{p}]" for p in names], "V[_o]", "_g",
-                                   [f"G[{p}]" for p in names])
-        return [f"for _o, {', '.join(names)} in {table}:", "    _g = G[_o]"] + ["    " + line for line in body]
+        if parallel:
+            lines = self.backward_parallel(run, op, wanted)
+            if lines is not None:
+                return lines
+        return self.backward_loop(run, op, wanted)
+
+    def backward_parallel(self, run: list[int], op: Op, wanted: list[int]) -> list[str] | None:
+        """A run whose nodes do not use each other: every g and slope is final, so the
+        terms are computed at once and each parent's slot receives its own in order.
+
+        Only the order of the additions into one slot matters, so the terms are
+        grouped by slot: a slot with one term and no other use is assigned
+        (−0.0 + t is t), one with many is a ``reduce`` over its terms, the
+        rest are added one by one, each slot's terms in the recorded order.
+        """
+        slot, gather, m = self.slot, self.code.gather, len(run)
+        contribs: list[tuple[int, int, int]] = []  # (parent's slot, parent node, term index), recorded order
+        for k in range(m - 1, -1, -1):
+            a = self.args[run[k]]
+            for p, c in enumerate(wanted):
+                contribs.append((slot[a[c]], a[c], p * m + k))
+        lines: list[str] = []
+        if op in _SLOPE_IS_OPERAND:  # term (p, k) = g_k · V[slope slot]
+            gs = [slot[i] for i in run]
+            ds = [[self.slope_slot(i, c) for i in run] for c in wanted]
+
+            def terms(xs: list[int]) -> str:
+                g_at = [gs[x % m] for x in xs]
+                d_at = [ds[x // m][x % m] for x in xs]
+                if all(d == self.one for d in d_at):
+                    if all(g == g_at[0] for g in g_at):
+                        return f"[G[{g_at[0]}]] * {len(g_at)}"
+                    return gather("G", g_at)
+                return f"map(_mul, {gather('G', g_at)}, {gather('V', d_at)})"
+        else:
+            template = self.template(op, len(self.args[run[0]]))
+            if template is None:
+                return None
+            arity = len(self.args[run[0]])
+            cols = [gather("V", [slot[self.args[i][c]] for i in run]) for c in range(arity)]
+            names = [f"_x{c}" for c in range(arity)]
+            zipped = f"zip({gather('G', [slot[i] for i in run])}, {', '.join(cols)}, " \
+                     f"{gather('V', [slot[i] for i in run])})"
+            for p, c in enumerate(wanted):
+                d = template.outputs[c]
+                if isinstance(d, float):
+                    term = "_g" if d == 1.0 else "-_g" if d == -1.0 else f"_g * {_lit(d)}"
+                else:
+                    term = f"_g * {_Template.fill(d, names + ['_y'])}"
+                lines.append(f"_L{p} = [{term} for _g, {', '.join(names)}, _y in {zipped}]")
+            lines.append("_L = " + " + ".join(f"_L{p}" for p in range(len(wanted))))
+
+            def terms(xs: list[int]) -> str:
+                return "_L" if xs == list(range(len(contribs))) else gather("_L", xs)
+        groups: dict[int, list[int]] = {}
+        for t, _, x in contribs:
+            groups.setdefault(t, []).append(x)
+        sole = sorted((t, xs[0]) for t, xs in groups.items()
+                      if len(xs) == 1 and self.fanout[self.node_at[t]] == 1)
+        many = [(t, xs) for t, xs in groups.items() if len(xs) >= SEGMENT]
+        sliced: list[tuple[int, slice, slice]] = []  # G[t] = reduce(+, g·slope over two slices, G[t])
+        summed: list[tuple[int, slice]] = []  # G[t] = reduce(+, g over a slice, G[t]) (slopes 1)
+        if op in _SLOPE_IS_OPERAND:
+            kept = []
+            for t, xs in many:
+                g_at = _slice([gs[x % m] for x in xs])
+                d_at = [ds[x // m][x % m] for x in xs]
+                d_sl = _slice(d_at)
+                if g_at is not None and all(d == self.one for d in d_at):
+                    summed.append((t, g_at))
+                elif g_at is not None and d_sl is not None:
+                    sliced.append((t, g_at, d_sl))
+                else:
+                    kept.append((t, xs))
+            many = kept
+        done = {t for t, _ in sole} | {t for t, _ in many} | {t for t, *_ in sliced} | {t for t, _ in summed}
+        rest = [(t, x) for t, _, x in contribs if t not in done]
+        if sole:
+            ts = [t for t, _ in sole]
+            into = gather("G", ts)
+            if into.startswith("G["):  # evenly spaced: one slice assignment
+                lines.append(f"{into} = {terms([x for _, x in sole])}")
+            else:
+                lines += [f"for _j, _t in zip({self.code.const(tuple(ts), 'T')}, {terms([x for _, x in sole])}):",
+                          "    G[_j] = _t"]
+        if sliced:
+            lines += [f"for _j, _sg, _sd in {self.code.const(tuple(sliced), 'S')}:",
+                      "    G[_j] = _reduce(_add, map(_mul, G[_sg], V[_sd]), G[_j])"]
+        if summed:
+            lines += [f"for _j, _sg in {self.code.const(tuple(summed), 'S')}:",
+                      "    G[_j] = _reduce(_add, G[_sg], G[_j])"]
+        if many:
+            segments = tuple((t, len(xs)) for t, xs in many)
+            lines += [f"_it = iter({terms([x for _, xs in many for x in xs])})",
+                      f"for _j, _k in {self.code.const(segments, 'S')}:",
+                      "    G[_j] = _reduce(_add, _islice(_it, _k), G[_j])"]
+        if rest:
+            lines += [f"for _j, _t in zip({self.code.const(tuple(t for t, _ in rest), 'T')}, "
+                      f"{terms([x for _, x in rest])}):",
+                      "    G[_j] += _t"]
+        return lines
+
+    def columns(self, run: list[int]) -> tuple[list[str], int]:
+        """How a loop over ``run`` reads each operand: 'const' (one slot for the whole run,
+        held in a local), 'table', or at most one 'prev' (the node before, carried in a
+        local); and the prev column (-1 for none)."""
+        arity = len(self.args[run[0]])
+        slot = self.slot
+        outs = {slot[i] for i in run}
+        per = [[slot[self.args[i][c]] for i in run] for c in range(arity)]
+        kinds = []
+        for c in range(arity):
+            col = per[c]
+            others = {s for d in range(arity) if d != c for s in per[d]}
+            if all(s == col[0] for s in col) and col[0] not in others and col[0] not in outs:
+                kinds.append("const")
+            else:
+                kinds.append("table")
+        prev = -1
+        for c in range(arity):
+            col = per[c]
+            if kinds[c] == "table" and len(run) > 1 and all(col[k] == slot[run[k - 1]] for k in range(1, len(run))) \
+                    and all(self.fanout[i] == 1 for i in run[:-1]) \
+                    and not any(s in outs for d in range(arity) if d != c for s in per[d]):
+                kinds[c] = "prev"
+                prev = c
+                break
+        return kinds, prev
+
+    def forward_loop(self, run: list[int], op: Op) -> list[str]:
+        """A loop over the run in order: the operation's line written once."""
+        arity = len(self.args[run[0]])
+        kinds, prev = self.columns(run)
+        slot = self.slot
+        if prev >= 0 and len(_FORWARD[op]("_y", ["_a"] * arity)) > 1:
+            kinds[prev], prev = "table", -1  # a long sum: the carried value would be overwritten
+        lines = [f"_c{c} = V[{slot[self.args[run[0]][c]]}]" for c in range(arity) if kinds[c] == "const"]
+        if prev >= 0:
+            lines.append(f"_y = V[{slot[self.args[run[0]][prev]]}]")
+        names = [f"_c{c}" if kinds[c] == "const" else "_y" if kinds[c] == "prev" else f"V[_p{c}]"
+                 for c in range(arity)]
+        body = _FORWARD[op]("_y" if prev >= 0 else "V[_o]", names)
+        if prev >= 0:
+            body = body + ["V[_o] = _y"]
+        table_cols = [c for c in range(arity) if kinds[c] == "table"]
+        outs = [slot[i] for i in run]
+        if not table_cols and outs == list(range(outs[0], outs[0] + len(outs))):
+            head = f"for _o in range({outs[0]}, {outs[-1] + 1}):"
+        else:
+            table = tuple(tuple([slot[i]] + [slot[self.args[i][c]] for c in table_cols]) for i in run)
+            head = f"for _o, {', '.join(f'_p{c}' for c in table_cols)}, in {self.code.const(table, 'T')}:"
+        return lines + [head] + ["    " + line for line in body]
+
+    def backward_loop(self, run: list[int], op: Op, wanted: list[int]) -> list[str]:
+        """A loop over the run in reverse order: g read from G (or carried from the next node)."""
+        arity = len(self.args[run[0]])
+        kinds, prev = self.columns(run)
+        if prev >= 0 and prev not in wanted:
+            kinds[prev], prev = "table", -1
+        slot = self.slot
+        first = self.args[run[0]]
+        lines = [f"_c{c} = V[{slot[first[c]]}]" for c in range(arity) if kinds[c] == "const"]
+        lines += [f"_h{c} = G[{slot[first[c]]}]" for c in wanted if kinds[c] == "const"]
+        if prev >= 0:
+            lines.append(f"_g = G[{slot[run[-1]]}]")
+        names = [f"_c{c}" if kinds[c] == "const" else f"V[_p{c}]" for c in range(arity)]
+        targets = [f"_h{c}" if kinds[c] == "const" else "_n" if kinds[c] == "prev" else f"G[_p{c}]"
+                   for c in range(arity)]
+        body = [] if prev >= 0 else ["_g = G[_o]"]
+        for line in self.backward_lines(op, arity, wanted, names, "V[_o]", "_g", targets):
+            if line.startswith("_n += "):  # the node before has no other use: its g is this term
+                line = "_n = " + line[6:]
+            elif line.startswith("_n -= "):
+                line = "_n = -" + line[6:]
+            body.append(line)
+        if prev >= 0:
+            body.append("_g = _n")
+        table_cols = [c for c in range(arity) if kinds[c] in ("table", "prev")]
+        table = tuple(tuple([slot[i]] + [slot[self.args[i][c]] for c in table_cols]) for i in reversed(run))
+        head = f"for _o, {', '.join(f'_p{c}' for c in table_cols)}, in {self.code.const(table, 'T')}:"
+        tail = [f"G[{slot[first[c]]}] = _h{c}" for c in wanted if kinds[c] == "const"]
+        if prev >= 0:
+            tail.append(f"G[{slot[first[prev]]}] += _g")
+        return lines + [head] + ["    " + line for line in body] + tail
 
     def backward_lines(self, op: Op, arity: int, wanted: list[int], operands: list[str], out: str,
                        g: str, targets: list[str]) -> list[str]:
@@ -289,6 +465,17 @@ class _Writer:
             else:
                 lines.append(f"{targets[c]} += {g} * {_Template.fill(d, operands + [out])}")
         return lines
+
+
+def _slice(idx: list[int]) -> slice | None:
+    """The slice that picks ``idx`` from a list, if the slots are evenly spaced (either way)."""
+    if len(idx) < 2:
+        return None
+    step = idx[1] - idx[0]
+    if step == 0 or any(idx[k + 1] - idx[k] != step for k in range(len(idx) - 1)):
+        return None
+    stop = idx[-1] + step
+    return slice(idx[0], stop if stop >= 0 else None, step)
 
 
 def runs(order: list[int], args: list[tuple[int, ...]], keys: list[int]) -> list[tuple[list[int], bool]]:

@@ -175,7 +175,7 @@ def test_chain_every_mode_matches_floats(steps, monkeypatch):
         if fused:
             step = record(y, params=p)
             if steps > 2:  # one run of like nodes: a loop over a table, whatever the chain's length
-                assert len(step.source.splitlines()) < 20
+                assert len(step.source.splitlines()) < 40
             replayed, grads = step.run()
             assert replayed == y.data and grads == [q.grad for q in p]
 
