@@ -48,7 +48,7 @@ COLUMNS = 256
 #: they average at least this many nodes; otherwise it is one loop in order.
 SPLIT = 8
 #: Inputs from which a linear node whose operands are evenly spaced runs as one reduce over slices.
-ROW_SLICES = 8
+ROW_SLICES = 4
 #: Terms into one slot from which a parallel run's backward adds them with one ``reduce``.
 SEGMENT = 12
 
@@ -195,7 +195,7 @@ class _Writer:
                 rows.append((slot[i], sw, sx, a[-1]))
             else:  # each node's weights and inputs are evenly spaced: one reduce per node over two slices
                 return [f"for _o, _sw, _sx, _b in {self.code.const(tuple(rows), 'T')}:",
-                        "    V[_o] = _reduce(_add, map(_mul, V[_sw], V[_sx]), 0.0) + V[_b]"]
+                        "    V[_o] = _total(map(_mul, V[_sw], V[_sx]), 0.0) + V[_b]"]
         if parallel and op is LINEAR and arity // 2 <= COLUMNS:
             lines = [f"_a = [0.0] * {len(run)}"]  # z = ((0.0 + w1·x1) + w2·x2) + … + b, column by column
             for c in range(0, arity - 1, 2):
@@ -217,9 +217,9 @@ class _Writer:
             raise ValueError(f"replay: no forward expression for operation {op.name!r}")
         gather = self.code.gather
         if op is SUM and len(operands) > 2 * TERMS:  # a wide sum: one reduce over the gathered terms
-            return [f"{out} = _reduce(_add, {gather('V', operands)})"]
+            return [f"{out} = _total({gather('V', operands)}, -0.0)"]
         if op is LINEAR and len(operands) > 2 * TERMS + 1:
-            return [f"{out} = _reduce(_add, map(_mul, {gather('V', operands[0:-1:2])}, "
+            return [f"{out} = _total(map(_mul, {gather('V', operands[0:-1:2])}, "
                     f"{gather('V', operands[1:-1:2])}), 0.0) + V[{operands[-1]}]"]
         return list(write(out, [f"V[{j}]" for j in operands]))
 
@@ -334,6 +334,23 @@ class _Writer:
             many = kept
         done = {t for t, _ in sole} | {t for t, _ in many} | {t for t, *_ in sliced} | {t for t, _ in summed}
         rest = [(t, x) for t, _, x in contribs if t not in done]
+        if sole and op in _SLOPE_IS_OPERAND:  # column by column, when targets, g and slopes are slices
+            by_column: dict[int, list[tuple[int, int]]] = {}
+            for t, x in sole:
+                by_column.setdefault(x // m, []).append((t, x))
+            left = []
+            for p, pairs in by_column.items():
+                t_sl = _slice([t for t, _ in pairs])
+                g_sl = _slice([gs[x % m] for _, x in pairs])
+                d_at = [ds[p][x % m] for _, x in pairs]
+                d_sl = _slice(d_at)
+                if t_sl is not None and g_sl is not None and all(d == self.one for d in d_at):
+                    lines.append(f"G[{_src_slice(t_sl)}] = G[{_src_slice(g_sl)}]")
+                elif t_sl is not None and g_sl is not None and d_sl is not None:
+                    lines.append(f"G[{_src_slice(t_sl)}] = map(_mul, G[{_src_slice(g_sl)}], V[{_src_slice(d_sl)}])")
+                else:
+                    left += pairs
+            sole = sorted(left)
         if sole:
             ts = [t for t, _ in sole]
             into = gather("G", ts)
@@ -344,15 +361,15 @@ class _Writer:
                           "    G[_j] = _t"]
         if sliced:
             lines += [f"for _j, _sg, _sd in {self.code.const(tuple(sliced), 'S')}:",
-                      "    G[_j] = _reduce(_add, map(_mul, G[_sg], V[_sd]), G[_j])"]
+                      "    G[_j] = _total(map(_mul, G[_sg], V[_sd]), G[_j])"]
         if summed:
             lines += [f"for _j, _sg in {self.code.const(tuple(summed), 'S')}:",
-                      "    G[_j] = _reduce(_add, G[_sg], G[_j])"]
+                      "    G[_j] = _total(G[_sg], G[_j])"]
         if many:
             segments = tuple((t, len(xs)) for t, xs in many)
             lines += [f"_it = iter({terms([x for _, xs in many for x in xs])})",
                       f"for _j, _k in {self.code.const(segments, 'S')}:",
-                      "    G[_j] = _reduce(_add, _islice(_it, _k), G[_j])"]
+                      "    G[_j] = _total(_islice(_it, _k), G[_j])"]
         if rest:
             lines += [f"for _j, _t in zip({self.code.const(tuple(t for t, _ in rest), 'T')}, "
                       f"{terms([x for _, x in rest])}):",
@@ -476,6 +493,11 @@ def _slice(idx: list[int]) -> slice | None:
         return None
     stop = idx[-1] + step
     return slice(idx[0], stop if stop >= 0 else None, step)
+
+
+def _src_slice(sl: slice) -> str:
+    stop = "" if sl.stop is None else str(sl.stop)
+    return f"{sl.start}:{stop}" if sl.step == 1 else f"{sl.start}:{stop}:{sl.step}"
 
 
 def runs(order: list[int], args: list[tuple[int, ...]], keys: list[int]) -> list[tuple[list[int], bool]]:
