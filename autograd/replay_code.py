@@ -155,6 +155,7 @@ class _Writer:
         self.one, self.minus, self.fanout = one, minus, fanout
         self.code = _Code()
         self.node_at = {s: i for i, s in enumerate(slot)}
+        self.unit: list[bool] = [False] * len(ops)  # gradients known to be exactly 1.0
         self.templates: dict[tuple[Any, int], _Template | None] = {}
         self.called: dict[Any, str] = {}  # rules called as they are, by namespace name
 
@@ -283,9 +284,13 @@ class _Writer:
             gs = [slot[i] for i in run]
             ds = [[self.slope_slot(i, c) for i in run] for c in wanted]
 
+            units = all(self.unit[i] for i in run)  # every g is 1.0: the terms are the slopes
+
             def terms(xs: list[int]) -> str:
                 g_at = [gs[x % m] for x in xs]
                 d_at = [ds[x // m][x % m] for x in xs]
+                if units:
+                    return f"[1.0] * {len(d_at)}" if all(d == self.one for d in d_at) else gather("V", d_at)
                 if all(d == self.one for d in d_at):
                     if all(g == g_at[0] for g in g_at):
                         return f"[G[{g_at[0]}]] * {len(g_at)}"
@@ -344,7 +349,11 @@ class _Writer:
                 g_sl = _slice([gs[x % m] for _, x in pairs])
                 d_at = [ds[p][x % m] for _, x in pairs]
                 d_sl = _slice(d_at)
-                if t_sl is not None and g_sl is not None and all(d == self.one for d in d_at):
+                if t_sl is not None and units and d_sl is not None:
+                    lines.append(f"G[{_src_slice(t_sl)}] = V[{_src_slice(d_sl)}]")
+                elif t_sl is not None and units and all(d == self.one for d in d_at):
+                    lines.append(f"G[{_src_slice(t_sl)}] = [1.0] * {len(d_at)}")
+                elif t_sl is not None and g_sl is not None and all(d == self.one for d in d_at):
                     lines.append(f"G[{_src_slice(t_sl)}] = G[{_src_slice(g_sl)}]")
                 elif t_sl is not None and g_sl is not None and d_sl is not None:
                     lines.append(f"G[{_src_slice(t_sl)}] = map(_mul, G[{_src_slice(g_sl)}], V[{_src_slice(d_sl)}])")
@@ -500,6 +509,25 @@ def _src_slice(sl: slice) -> str:
     return f"{sl.start}:{stop}" if sl.step == 1 else f"{sl.start}:{stop}:{sl.step}"
 
 
+def unit_gradients(ops: list[Op | None], args: list[tuple[int, ...]], req: list[bool],
+                   fanout: list[int]) -> list[bool]:
+    """Which gradients are exactly 1.0 whatever the values: the root's, and a node's
+    whose one use is a slope-1 operand (a term of a sum, the first of a − b, a
+    bias) of a node whose gradient is 1.0.  g · ∂ is then ∂ itself, exactly."""
+    n = len(ops)
+    unit = [False] * n
+    unit[n - 1] = req[n - 1]
+    for i in range(n - 1, -1, -1):
+        if not unit[i] or not args[i]:
+            continue
+        op, a = ops[i], args[i]
+        for c, j in enumerate(a):
+            if fanout[j] == 1 and req[j] and args[j] and (
+                    op in (ADD, SUM) or (op is SUB and c == 0) or (op is LINEAR and c == len(a) - 1)):
+                unit[j] = True
+    return unit
+
+
 def runs(order: list[int], args: list[tuple[int, ...]], keys: list[int]) -> list[tuple[list[int], bool]]:
     """``order`` cut into runs of one kind: (nodes, parallel), parallel when none uses another."""
     out: list[tuple[list[int], bool]] = []
@@ -572,6 +600,7 @@ def generate(ops: list[Op | None], args: list[tuple[int, ...]], data: dict[int, 
     total = base + len(order)
 
     w = _Writer(ops, args, req, slot, one, minus, fanout)
+    w.unit = unit_gradients(ops, args, req, fanout)
     cut = runs(order, args, keys)
     blocks = [w.forward(run, parallel) for run, parallel in cut]
     root = n - 1
