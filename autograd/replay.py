@@ -153,7 +153,7 @@ class Replay:
                         if not node.parents and i not in slot and node._op is not CONST]
         # the graph in index form (the replay does not keep the graph alive)
         self._ops = [node._op if node.parents else None for node in order]
-        self._args = [tuple([index[id(p)] for p in node.parents]) for node in order]
+        self._args = [tuple(map(index.__getitem__, map(id, node.parents))) for node in order]
         self._names = {i: node.name for i, node in enumerate(order) if node.name is not None}
         self._leaf_data = {i: node.data for i, node in enumerate(order) if not node.parents}
         params_at = [index.get(id(p), -1) for p in self.params]  # -1: not in the graph, gradient 0

@@ -32,6 +32,8 @@ contribution itself, as in the straight-line code this replaces.
 from __future__ import annotations
 
 import heapq
+from collections import Counter
+from itertools import chain, groupby, repeat
 from operator import itemgetter
 from typing import Any
 
@@ -71,24 +73,23 @@ def schedule(args: list[tuple[int, ...]], keys: list[int]) -> list[int]:
     n = len(args)
     succ: list[list[int]] = [[] for _ in range(n)]
     indeg = [0] * n
-    last_child = [-1] * n
+    interior = bytearray(1 if a else 0 for a in args)
+    last_child: dict[int, int] = {}  # each node's latest child so far
+    get = last_child.get
     computed = 0
     for i in range(n):
         a = args[i]
         if not a:
             continue
         computed += 1
-        for j in a:
-            prev = last_child[j]
-            if prev == i:  # the same parent twice
-                continue
-            if args[j]:  # the parent is computed: i after it
-                succ[j].append(i)
-                indeg[i] += 1
-            if prev >= 0:  # the parent's children in their order: i after prev
-                succ[prev].append(i)
-                indeg[i] += 1
-            last_child[j] = i
+        # i after its computed parents, and after each parent's previous child
+        before = set(map(get, a, repeat(-1)))
+        before.discard(-1)
+        before.update(filter(interior.__getitem__, a))
+        indeg[i] = len(before)
+        for j in before:
+            succ[j].append(i)
+        last_child.update(zip(a, repeat(i)))
     ready = [i for i in range(n) if args[i] and not indeg[i]]
     buckets: dict[int, list[int]] = {}
     for i in ready:
@@ -136,13 +137,11 @@ class _Code:
     def gather(self, src: str, idx: list[int]) -> str:
         """Source for the values ``src[idx[0]], src[idx[1]], …``: a slice when the slots
         are evenly spaced upwards, else one itemgetter call."""
-        m = len(idx)
-        if m == 1:
+        if len(idx) == 1:
             return f"({src}[{idx[0]}],)"
-        step = idx[1] - idx[0]
-        if step > 0 and all(idx[k + 1] - idx[k] == step for k in range(m - 1)):
-            end = idx[-1] + 1
-            return f"{src}[{idx[0]}:{end}]" if step == 1 else f"{src}[{idx[0]}:{end}:{step}]"
+        sl = _slice(idx)
+        if sl is not None and sl.step > 0:
+            return f"{src}[{_src_slice(sl)}]"
         return f"{self.const(itemgetter(*idx), 'get')}({src})"
 
 
@@ -239,6 +238,18 @@ class _Writer:
             return self.minus
         return self.one  # ADD, SUB's first operand, SUM
 
+    def slope_column(self, op: Op, parents: list[tuple[int, ...]], c: int) -> list[int]:
+        """The slot of ∂node/∂(operand c) for every node of a run of ``op``, from the
+        run's operands by position (``parents[c][k]``)."""
+        arity, m, get = len(parents), len(parents[0]), self.slot.__getitem__
+        if op is MUL:
+            return list(map(get, parents[1 - c]))
+        if op is LINEAR and c < arity - 1:
+            return list(map(get, parents[c + 1] if c % 2 == 0 else parents[c - 1]))
+        if op is NEG or (op is SUB and c == 1):
+            return [self.minus] * m
+        return [self.one] * m
+
     def backward(self, run: list[int], parallel: bool) -> list[str]:
         """g_parent += g_node · ∂node/∂parent, nodes in reverse order, parents in order."""
         first = run[0]
@@ -274,15 +285,17 @@ class _Writer:
         rest are added one by one, each slot's terms in the recorded order.
         """
         slot, gather, m = self.slot, self.code.gather, len(run)
-        contribs: list[tuple[int, int, int]] = []  # (parent's slot, parent node, term index), recorded order
-        for k in range(m - 1, -1, -1):
-            a = self.args[run[k]]
-            for p, c in enumerate(wanted):
-                contribs.append((slot[a[c]], a[c], p * m + k))
+        # (parent's slot, term index p·m + k) in the recorded order: nodes k backwards, operands p in order
+        get = slot.__getitem__
+        parents = list(zip(*[self.args[i] for i in run]))  # operand c of node k: parents[c][k]
+        wide = len(wanted)
+        flat_t = list(chain.from_iterable(zip(*[map(get, reversed(parents[c])) for c in wanted])))
+        flat_x = list(chain.from_iterable(zip(*[range(p * m + m - 1, p * m - 1, -1) for p in range(wide)])))
         lines: list[str] = []
+        gs = list(map(get, run))
+        ds: list[list[int]] = []
         if op in _SLOPE_IS_OPERAND:  # term (p, k) = g_k · V[slope slot]
-            gs = [slot[i] for i in run]
-            ds = [[self.slope_slot(i, c) for i in run] for c in wanted]
+            ds = [self.slope_column(op, parents, c) for c in wanted]
 
             units = all(self.unit[i] for i in run)  # every g is 1.0: the terms are the slopes
 
@@ -315,30 +328,47 @@ class _Writer:
             lines.append("_L = " + " + ".join(f"_L{p}" for p in range(len(wanted))))
 
             def terms(xs: list[int]) -> str:
-                return "_L" if xs == list(range(len(contribs))) else gather("_L", xs)
-        groups: dict[int, list[int]] = {}
-        for t, _, x in contribs:
-            groups.setdefault(t, []).append(x)
-        sole = sorted((t, xs[0]) for t, xs in groups.items()
-                      if len(xs) == 1 and self.fanout[self.node_at[t]] == 1)
-        many = [(t, xs) for t, xs in groups.items() if len(xs) >= SEGMENT]
+                return "_L" if xs == list(range(len(flat_t))) else gather("_L", xs)
+        # each slot's terms together, in the recorded order (a stable sort by slot)
+        count = len(flat_t)
+        perm = sorted(range(count), key=flat_t.__getitem__)
+        pick = itemgetter(*perm) if count > 1 else (lambda seq: (seq[0],))
+        by_t, by_x = pick(flat_t), pick(flat_x)
+        if op in _SLOPE_IS_OPERAND:
+            flat_g = list(chain.from_iterable(zip(*[gs[::-1]] * wide)))
+            flat_d = list(chain.from_iterable(zip(*[reversed(d) for d in ds])))
+            by_g, by_d = pick(flat_g), pick(flat_d)
+        sole: list[tuple[int, int]] = []
+        many: list[tuple[int, list[int]]] = []
         sliced: list[tuple[int, slice, slice]] = []  # G[t] = reduce(+, g·slope over two slices, G[t])
         summed: list[tuple[int, slice]] = []  # G[t] = reduce(+, g over a slice, G[t]) (slopes 1)
-        if op in _SLOPE_IS_OPERAND:
-            kept = []
-            for t, xs in many:
-                g_at = _slice([gs[x % m] for x in xs])
-                d_at = [ds[x // m][x % m] for x in xs]
-                d_sl = _slice(d_at)
-                if g_at is not None and all(d == self.one for d in d_at):
-                    summed.append((t, g_at))
-                elif g_at is not None and d_sl is not None:
-                    sliced.append((t, g_at, d_sl))
+        added: set[int] = set()  # slots whose terms are added one by one
+        fanout, node_at, one = self.fanout, self.node_at, self.one
+        start = 0
+        for t, group in groupby(by_t):
+            end = start + len(list(group))
+            if end - start == 1:
+                if fanout[node_at[t]] == 1:
+                    sole.append((t, by_x[start]))
                 else:
-                    kept.append((t, xs))
-            many = kept
-        done = {t for t, _ in sole} | {t for t, _ in many} | {t for t, *_ in sliced} | {t for t, _ in summed}
-        rest = [(t, x) for t, _, x in contribs if t not in done]
+                    added.add(t)
+            elif end - start < SEGMENT:
+                added.add(t)
+            elif op in _SLOPE_IS_OPERAND:
+                g_sl = _slice(list(by_g[start:end]))
+                d_at = list(by_d[start:end])
+                d_sl = _slice(d_at)
+                if g_sl is not None and d_at.count(one) == len(d_at):
+                    summed.append((t, g_sl))
+                elif g_sl is not None and d_sl is not None:
+                    sliced.append((t, g_sl, d_sl))
+                else:
+                    many.append((t, list(by_x[start:end])))
+            else:
+                many.append((t, list(by_x[start:end])))
+            start = end
+        sole.sort()
+        rest = [(t, x) for t, x in zip(flat_t, flat_x) if t in added] if added else []
         if sole and op in _SLOPE_IS_OPERAND:  # column by column, when targets, g and slopes are slices
             by_column: dict[int, list[tuple[int, int]]] = {}
             for t, x in sole:
@@ -498,9 +528,9 @@ def _slice(idx: list[int]) -> slice | None:
     if len(idx) < 2:
         return None
     step = idx[1] - idx[0]
-    if step == 0 or any(idx[k + 1] - idx[k] != step for k in range(len(idx) - 1)):
-        return None
     stop = idx[-1] + step
+    if step == 0 or idx != list(range(idx[0], stop, step)):
+        return None
     return slice(idx[0], stop if stop >= 0 else None, step)
 
 
@@ -542,7 +572,7 @@ def runs(order: list[int], args: list[tuple[int, ...]], keys: list[int]) -> list
         parts: list[list[int]] = [[]]
         members: set[int] = set()
         for i in run:
-            if any(j in members for j in args[i]):
+            if not members.isdisjoint(args[i]):
                 parts.append([])
                 members = set()
             parts[-1].append(i)
@@ -570,11 +600,10 @@ def generate(ops: list[Op | None], args: list[tuple[int, ...]], data: dict[int, 
     pset = {i for i in params_at if i >= 0}
     req = [False] * n  # the node leads to a param: it needs a gradient
     for i, a in enumerate(args):
-        req[i] = i in pset or any(req[j] for j in a)
+        req[i] = i in pset or any(map(req.__getitem__, a))
     fanout = [0] * n
-    for a in args:
-        for j in a:
-            fanout[j] += 1
+    for j, count in Counter(chain.from_iterable(args)).items():
+        fanout[j] = count
     # slots: X, P, frozen leaves, 1.0 and -1.0, then the computed nodes in the written order
     slot = [0] * n
     tail: list[float] = []
@@ -590,7 +619,7 @@ def generate(ops: list[Op | None], args: list[tuple[int, ...]], data: dict[int, 
     minus = one + 1
     tail += [1.0, -1.0]
     kinds: dict[Key, int] = {}
-    keys = [kinds.setdefault((op, len(a), tuple(req[j] for j in a) if req[i] else None), len(kinds))
+    keys = [kinds.setdefault((op, len(a), tuple(map(req.__getitem__, a)) if req[i] else None), len(kinds))
             if a else -1 for i, (op, a) in enumerate(zip(ops, args))]
     order = schedule(args, keys)
     base = nx + np_ + len(tail)
