@@ -290,7 +290,9 @@ class _Writer:
         parents = list(zip(*[self.args[i] for i in run]))  # operand c of node k: parents[c][k]
         wide = len(wanted)
         flat_t = list(chain.from_iterable(zip(*[map(get, reversed(parents[c])) for c in wanted])))
-        flat_x = list(chain.from_iterable(zip(*[range(p * m + m - 1, p * m - 1, -1) for p in range(wide)])))
+
+        def x_at(q: int) -> int:  # the term index p·m + k of the q-th contribution in the recorded order
+            return (q % wide) * m + (m - 1 - q // wide)
         lines: list[str] = []
         gs = list(map(get, run))
         ds: list[list[int]] = []
@@ -329,46 +331,62 @@ class _Writer:
 
             def terms(xs: list[int]) -> str:
                 return "_L" if xs == list(range(len(flat_t))) else gather("_L", xs)
-        # each slot's terms together, in the recorded order (a stable sort by slot)
-        count = len(flat_t)
-        perm = sorted(range(count), key=flat_t.__getitem__)
-        pick = itemgetter(*perm) if count > 1 else (lambda seq: (seq[0],))
-        by_t, by_x = pick(flat_t), pick(flat_x)
-        if op in _SLOPE_IS_OPERAND:
-            flat_g = list(chain.from_iterable(zip(*[gs[::-1]] * wide)))
-            flat_d = list(chain.from_iterable(zip(*[reversed(d) for d in ds])))
-            by_g, by_d = pick(flat_g), pick(flat_d)
         sole: list[tuple[int, int]] = []
         many: list[tuple[int, list[int]]] = []
         sliced: list[tuple[int, slice, slice]] = []  # G[t] = reduce(+, g·slope over two slices, G[t])
         summed: list[tuple[int, slice]] = []  # G[t] = reduce(+, g over a slice, G[t]) (slopes 1)
         added: set[int] = set()  # slots whose terms are added one by one
         fanout, node_at, one = self.fanout, self.node_at, self.one
-        start = 0
-        for t, group in groupby(by_t):
-            end = start + len(list(group))
-            if end - start == 1:
-                if fanout[node_at[t]] == 1:
-                    sole.append((t, by_x[start]))
-                else:
+        slopes = op in _SLOPE_IS_OPERAND
+
+        def group(targets: list[int], g_at: list[int], d_at: list[int], x_of: Any) -> None:
+            """Sort one part's contributions by slot (stably: each slot's terms stay in order)."""
+            count = len(targets)
+            perm = sorted(range(count), key=targets.__getitem__)
+            pick = itemgetter(*perm) if count > 1 else (lambda seq: (seq[0],))
+            by_t = pick(targets)
+            by_g, by_d = (pick(g_at), pick(d_at)) if slopes else ((), ())
+            start = 0
+            for t, same in groupby(by_t):
+                end = start + len(list(same))
+                if end - start == 1:
+                    if fanout[node_at[t]] == 1:
+                        sole.append((t, x_of(perm[start])))
+                    else:
+                        added.add(t)
+                elif end - start < SEGMENT:
                     added.add(t)
-            elif end - start < SEGMENT:
-                added.add(t)
-            elif op in _SLOPE_IS_OPERAND:
-                g_sl = _slice(list(by_g[start:end]))
-                d_at = list(by_d[start:end])
-                d_sl = _slice(d_at)
-                if g_sl is not None and d_at.count(one) == len(d_at):
-                    summed.append((t, g_sl))
-                elif g_sl is not None and d_sl is not None:
-                    sliced.append((t, g_sl, d_sl))
+                elif slopes:
+                    g_sl = _slice(list(by_g[start:end]))
+                    d_run = list(by_d[start:end])
+                    d_sl = _slice(d_run)
+                    if g_sl is not None and d_run.count(one) == len(d_run):
+                        summed.append((t, g_sl))
+                    elif g_sl is not None and d_sl is not None:
+                        sliced.append((t, g_sl, d_sl))
+                    else:
+                        many.append((t, list(map(x_of, perm[start:end]))))
                 else:
-                    many.append((t, list(by_x[start:end])))
-            else:
-                many.append((t, list(by_x[start:end])))
-            start = end
+                    many.append((t, list(map(x_of, perm[start:end]))))
+                start = end
+
+        # each slot's terms together, in the recorded order.  When no slot is an operand
+        # in two positions, one position (column) at a time: less memory at once.
+        columns = [list(map(get, reversed(parents[c]))) for c in wanted]
+        distinct = [set(col) for col in columns]
+        g_rev = gs[::-1]
+        if sum(map(len, distinct)) == len(set().union(*distinct)):
+            del distinct
+            for p in range(wide):
+                group(columns[p], g_rev, ds[p][::-1] if slopes else [],
+                      lambda q, p=p: p * m + (m - 1 - q))
+        else:
+            del distinct
+            group(flat_t, list(chain.from_iterable(zip(*[g_rev] * wide))) if slopes else [],
+                  list(chain.from_iterable(zip(*[reversed(d) for d in ds]))) if slopes else [], x_at)
+        del columns
         sole.sort()
-        rest = [(t, x) for t, x in zip(flat_t, flat_x) if t in added] if added else []
+        rest = [(t, x_at(q)) for q, t in enumerate(flat_t) if t in added] if added else []
         if sole and op in _SLOPE_IS_OPERAND:  # column by column, when targets, g and slopes are slices
             by_column: dict[int, list[tuple[int, int]]] = {}
             for t, x in sole:
