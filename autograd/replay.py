@@ -57,6 +57,7 @@ from operator import attrgetter
 from typing import Any
 from collections.abc import Iterable, Sequence
 
+from .collector import collector_paused
 from .recording import no_grad
 from .replay_code import generate
 from .replay_trace import _EAGER, _FORWARD, _namespace  # noqa: F401  (_FORWARD: the tests read it)
@@ -125,6 +126,13 @@ class Replay:
 
     def __init__(self, root: Value, inputs: Sequence[Value], params: Sequence[Value],
                  outputs: Sequence[Value] = ()) -> None:
+        # recording makes no reference cycles: the cycle collector's walks over the
+        # tables it builds would free nothing (see autograd.collector)
+        with collector_paused():
+            self._record(root, inputs, params, outputs)
+
+    def _record(self, root: Value, inputs: Sequence[Value], params: Sequence[Value],
+                outputs: Sequence[Value]) -> None:
         if not isinstance(root, Value):
             raise TypeError(f"record() needs a Value root, got {type(root).__name__}")
         self.inputs = tuple(inputs)

@@ -115,10 +115,12 @@ def schedule(args: list[tuple[int, ...]], keys: list[int]) -> list[int]:
             current = buckets[keys[i]]
         done[i] = 1
         order.append(i)
+        key = keys[i]
         for s in succ[i]:
             indeg[s] -= 1
             if not indeg[s]:
-                push(ready, s)
+                if keys[s] != key:  # the current kind's bucket is emptied before any other is chosen
+                    push(ready, s)
                 push(buckets.setdefault(keys[s], []), s)
     return order
 
@@ -587,6 +589,14 @@ def runs(order: list[int], args: list[tuple[int, ...]], keys: list[int]) -> list
             k += 1
         run = order[start:k]
         # split where a node uses one of its own run
+        member = set(run)
+        uses = [i for i in run if not member.isdisjoint(args[i])]
+        if not uses:
+            out.append((run, True))
+            continue
+        if len(run) < SPLIT * (len(uses) + 1):  # mostly a chain: one loop in order
+            out.append((run, False))
+            continue
         parts: list[list[int]] = [[]]
         members: set[int] = set()
         for i in run:
@@ -595,9 +605,7 @@ def runs(order: list[int], args: list[tuple[int, ...]], keys: list[int]) -> list
                 members = set()
             parts[-1].append(i)
             members.add(i)
-        if len(parts) == 1:
-            out.append((run, True))
-        elif len(run) >= SPLIT * len(parts):
+        if len(run) >= SPLIT * len(parts):
             out.extend((part, True) for part in parts)
         else:
             out.append((run, False))
