@@ -222,7 +222,7 @@ class Replay:
             p.grad += g
         return value
 
-    def _floats(self, values: Sequence[float] | None, leaves: tuple, what: str) -> list[float]:
+    def _floats(self, values: Sequence[float] | None, leaves: tuple[Value, ...], what: str) -> list[float]:
         """The numbers for ``leaves`` as floats, checked as ``Value()`` checks a number.
 
         ``None`` takes the leaves' ``data``.  A str, bytes, None or Value is a

@@ -263,7 +263,7 @@ class _Writer:
         wanted = [c for c, j in enumerate(a0) if self.req[j]]
         if not wanted:
             return []
-        slot, gather = self.slot, self.code.gather
+        slot = self.slot
         if len(run) <= SHORT and len(wanted) * len(run) <= 2 * TERMS:
             lines: list[str] = []
             for i in reversed(run):
@@ -272,9 +272,9 @@ class _Writer:
                                              f"V[{slot[i]}]", f"G[{slot[i]}]", [f"G[{slot[j]}]" for j in a])
             return lines
         if parallel:
-            lines = self.backward_parallel(run, op, wanted)
-            if lines is not None:
-                return lines
+            gathered = self.backward_parallel(run, op, wanted)
+            if gathered is not None:
+                return gathered
         return self.backward_loop(run, op, wanted)
 
     def backward_parallel(self, run: list[int], op: Op, wanted: list[int]) -> list[str] | None:

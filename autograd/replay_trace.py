@@ -68,35 +68,35 @@ class _Sym:
     def _bin(self, a: Any, op: str, b: Any) -> _Sym:
         return _Sym(f"({_src(a)} {op} {_src(b)})", self.paths)
 
-    def __add__(self, o): return self._bin(self, "+", o)
-    def __radd__(self, o): return self._bin(o, "+", self)
-    def __sub__(self, o): return self._bin(self, "-", o)
-    def __rsub__(self, o): return self._bin(o, "-", self)
-    def __mul__(self, o): return self._bin(self, "*", o)
-    def __rmul__(self, o): return self._bin(o, "*", self)
-    def __truediv__(self, o): return self._bin(self, "/", o)
-    def __rtruediv__(self, o): return self._bin(o, "/", self)
-    def __pow__(self, o): return self._bin(self, "**", o)
-    def __rpow__(self, o): return self._bin(o, "**", self)
-    def __neg__(self): return _Sym(f"(-{self.src})", self.paths)
-    def __pos__(self): return self
-    def __abs__(self): return _Sym(f"abs({self.src})", self.paths)
+    def __add__(self, o: Any) -> _Sym: return self._bin(self, "+", o)
+    def __radd__(self, o: Any) -> _Sym: return self._bin(o, "+", self)
+    def __sub__(self, o: Any) -> _Sym: return self._bin(self, "-", o)
+    def __rsub__(self, o: Any) -> _Sym: return self._bin(o, "-", self)
+    def __mul__(self, o: Any) -> _Sym: return self._bin(self, "*", o)
+    def __rmul__(self, o: Any) -> _Sym: return self._bin(o, "*", self)
+    def __truediv__(self, o: Any) -> _Sym: return self._bin(self, "/", o)
+    def __rtruediv__(self, o: Any) -> _Sym: return self._bin(o, "/", self)
+    def __pow__(self, o: Any) -> _Sym: return self._bin(self, "**", o)
+    def __rpow__(self, o: Any) -> _Sym: return self._bin(o, "**", self)
+    def __neg__(self) -> _Sym: return _Sym(f"(-{self.src})", self.paths)
+    def __pos__(self) -> _Sym: return self
+    def __abs__(self) -> _Sym: return _Sym(f"abs({self.src})", self.paths)
 
     def _cmp(self, op: str, o: Any) -> bool:
         return self.paths.decide(f"({self.src} {op} {_src(o)})")
 
-    def __lt__(self, o): return self._cmp("<", o)
-    def __le__(self, o): return self._cmp("<=", o)
-    def __gt__(self, o): return self._cmp(">", o)
-    def __ge__(self, o): return self._cmp(">=", o)
-    def __eq__(self, o): return self._cmp("==", o)
-    def __ne__(self, o): return self._cmp("!=", o)
-    __hash__ = None  # type: ignore[assignment]
+    def __lt__(self, o: Any) -> bool: return self._cmp("<", o)
+    def __le__(self, o: Any) -> bool: return self._cmp("<=", o)
+    def __gt__(self, o: Any) -> bool: return self._cmp(">", o)
+    def __ge__(self, o: Any) -> bool: return self._cmp(">=", o)
+    def __eq__(self, o: object) -> bool: return self._cmp("==", o)
+    def __ne__(self, o: object) -> bool: return self._cmp("!=", o)
+    __hash__ = None  # type: ignore[assignment]  # symbols compare by building source, so they are unhashable
 
     def __bool__(self) -> bool:
         return self.paths.decide(f"({self.src} != 0.0)")
 
-    def __float__(self):
+    def __float__(self) -> float:
         raise _Untraceable("float() of a symbolic operand")
 
     @property
@@ -209,7 +209,11 @@ def _trace(rule: Any, nparents: int) -> _Template | None:
     return _Template(outputs)
 
 
-def _tree(group: list, depth: int, k: int) -> Any:
+#: One traced run of a rule: the branch decisions taken (condition, choice), and what it returned.
+_Run = tuple[list[tuple[str, bool]], list[Any]]
+
+
+def _tree(group: list[_Run], depth: int, k: int) -> Any:
     """Derivative k over the traced runs in ``group``, which agree on their first ``depth`` branches.
 
     A module-level function, not a closure: a recursive closure is a
@@ -268,10 +272,13 @@ def _share_calls(expr: str) -> str:
 
 
 def _pow(a: float, b: float) -> float:
+    out: float
     if a > 0.0 or (b >= 0.0 and b.is_integer()):  # real-valued: no domain check can fail
-        return a**b
+        out = a**b
+        return out
     with no_grad():
-        return _power(Value(a), Value(b), POW).data  # the engine's checks and errors
+        out = _power(Value(a), Value(b), POW).data  # the engine's checks and errors
+    return out
 
 
 def _sigmoid(x: float) -> float:
