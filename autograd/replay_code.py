@@ -67,8 +67,8 @@ def schedule(args: list[tuple[int, ...]], keys: list[int]) -> list[int]:
 
     Constraints: a node after its parents, and each node's children in their
     recorded (index) order.  Among the ready nodes the next is one of the same
-    kind as the last placed (``keys``), the lowest index first; else the lowest
-    index of all.
+    kind as the last placed (``keys``) that does not use a node of the current
+    run, the lowest index first; else the lowest index of all.
     """
     n = len(args)
     succ: list[list[int]] = [[] for _ in range(n)]
@@ -99,6 +99,9 @@ def schedule(args: list[tuple[int, ...]], keys: list[int]) -> list[int]:
     done = bytearray(n)
     push, pop = heapq.heappush, heapq.heappop
     current: list[int] = []
+    stamp = [-1] * n  # the run (of one kind, in the order) each node was placed in
+    run = 0
+    later: list[int] = []  # ready, of the current kind, but using the current run: the next run
     while len(order) < computed:
         i = -1
         while current:
@@ -107,21 +110,31 @@ def schedule(args: list[tuple[int, ...]], keys: list[int]) -> list[int]:
                 i = c
                 break
         if i < 0:
+            for c in later:
+                push(buckets[keys[c]], c)
+            later = []
             while True:
                 c = pop(ready)
                 if not done[c]:
                     i = c
                     break
             current = buckets[keys[i]]
+            run += 1
         done[i] = 1
         order.append(i)
+        stamp[i] = run
         key = keys[i]
         for s in succ[i]:
             indeg[s] -= 1
             if not indeg[s]:
-                if keys[s] != key:  # the current kind's bucket is emptied before any other is chosen
+                if keys[s] != key:
                     push(ready, s)
-                push(buckets.setdefault(keys[s], []), s)
+                    push(buckets.setdefault(keys[s], []), s)
+                elif run in map(stamp.__getitem__, args[s]):  # it uses this run: after it
+                    push(ready, s)
+                    later.append(s)
+                else:  # the current kind's bucket is emptied before any other is chosen
+                    push(current, s)
     return order
 
 
@@ -590,25 +603,25 @@ def runs(order: list[int], args: list[tuple[int, ...]], keys: list[int]) -> list
         run = order[start:k]
         # split where a node uses one of its own run
         member = set(run)
-        uses = [i for i in run if not member.isdisjoint(args[i])]
-        if not uses:
+        if all(member.isdisjoint(args[i]) for i in run):
             out.append((run, True))
             continue
-        if len(run) < SPLIT * (len(uses) + 1):  # mostly a chain: one loop in order
-            out.append((run, False))
-            continue
-        parts: list[list[int]] = [[]]
+        parts: list[list[int]] | None = [[]]
         members: set[int] = set()
+        most = len(run) // SPLIT  # more parts than this: mostly a chain, one loop in order
         for i in run:
             if not members.isdisjoint(args[i]):
+                if len(parts) >= most:
+                    parts = None
+                    break
                 parts.append([])
                 members = set()
             parts[-1].append(i)
             members.add(i)
-        if len(run) >= SPLIT * len(parts):
-            out.extend((part, True) for part in parts)
-        else:
+        if parts is None:
             out.append((run, False))
+        else:
+            out.extend((part, True) for part in parts)
     return out
 
 
