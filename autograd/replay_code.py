@@ -606,19 +606,20 @@ def runs(order: list[int], args: list[tuple[int, ...]], keys: list[int]) -> list
         if all(member.isdisjoint(args[i]) for i in run):
             out.append((run, True))
             continue
-        parts: list[list[int]] | None = [[]]
+        parts: list[list[int]] = [[]]
         members: set[int] = set()
         most = len(run) // SPLIT  # more parts than this: mostly a chain, one loop in order
+        chain_like = False
         for i in run:
             if not members.isdisjoint(args[i]):
                 if len(parts) >= most:
-                    parts = None
+                    chain_like = True
                     break
                 parts.append([])
                 members = set()
             parts[-1].append(i)
             members.add(i)
-        if parts is None:
+        if chain_like:
             out.append((run, False))
         else:
             out.extend((part, True) for part in parts)
