@@ -1,13 +1,17 @@
 """Compiled replay: run a recorded graph again for new leaf values, building no nodes.
 
 ``record(root, inputs, params)`` walks the graph under ``root`` once and
-writes it out as straight-line Python: one local variable per node, the
-forward expressions in topological order, then the backward pass in reverse,
-``g_parent += g_node · ∂node/∂parent``.  Each local derivative comes from the
-rule table (``rules.py``): every rule is traced once per operation and arity
-with symbolic operands, so the generated line is the rule's own arithmetic
-(a rule that cannot be traced is called as it is).  ``Replay.run`` then costs
-about what hand-written float code costs.
+writes it out as Python (``replay_code.py``): the values in one list, the
+gradients in another, the forward pass, then the backward pass,
+``g_parent += g_node · ∂node/∂parent``.  Nodes of one kind (operation,
+arity, which operands need a gradient) are brought together and each run
+of them is written once, as ``map``/``sum`` over gathered slots (a layer, a
+batch, a wide sum) or as a loop over a table of slot numbers (a chain), so
+the code stays small whatever the graph's size and recording costs a few
+microseconds per node.  Each local derivative comes from the rule table
+(``rules.py``): every rule is traced once per operation and arity with
+symbolic operands (``replay_trace.py``), so the generated line is the rule's
+own arithmetic (a rule that cannot be traced is called as it is).
 
     step = record(loss, inputs=xs, params=model.parameters())
     value, grads = step.run(input_values, param_values)  # floats in, floats out
@@ -26,19 +30,19 @@ one of them has a new ``data`` since recording (a cheap check, one compare
 per such leaf).  Constants mixed into expressions are frozen too.
 
 Gradients equal those of ``backward()`` on a fresh graph (the same float
-operations in the same order), apart from the sign of a zero gradient.
+operations in the same order: every gradient receives its terms in the
+order ``backward()`` adds them), apart from the sign of a zero gradient:
+``run`` starts each gradient at −0.0, so d(x·y)/dx at y = −0.0 is −0.0,
+where ``backward()``, starting at 0.0, gives 0.0 (``Replay.backward`` adds
+into ``.grad`` and gives 0.0 too).
 
-Large graphs.  The nodes are cut into ranges of at most ``CHUNK`` statements
-(compile time grows faster than linearly with a function's length).  Each
-range is a generator: it runs its forward lines, yields, and is resumed for
-the same range's backward lines, so its values stay local variables; only
-values and gradients that cross ranges go through two lists.  A long sum is
-written line by line in the ranges that compute its terms.  No expression
-nests deeper than ``TERMS`` terms, so no compiler or recursion limit is met.
-Each function goes through its own ``compile()``: the compiler needs about
-4 KB per statement while it works, so recording peaks at one function's
-worth on top of what the replay keeps (about 1 KB per node for a long
-chain), and its time is linear in the graph's size.
+Large graphs.  A graph with many irregular nodes (few runs) has a line or
+two per node; the lines are cut into functions of at most ``CHUNK`` lines
+(a run is never cut), each compiled on its own, so that the compiler's
+memory (about 4 KB per line while it works) peaks at one function's worth.
+Recording pauses the cycle collector (``collector_paused``): it makes no
+reference cycles, and the collector's walks over its tables would free
+nothing.
 
 The replay keeps the graph in index form (operations, operand indices,
 names), not the nodes: the recorded graph can be dropped.  It holds no
