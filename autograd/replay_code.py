@@ -511,21 +511,33 @@ class _Writer:
         lines += [f"_h{c} = G[{slot[first[c]]}]" for c in wanted if kinds[c] == "const"]
         if prev >= 0:
             lines.append(f"_g = G[{slot[run[-1]]}]")
-        names = [f"_c{c}" if kinds[c] == "const" else f"V[_p{c}]" for c in range(arity)]
+        table_cols = [c for c in range(arity) if kinds[c] in ("table", "prev")]
+        outs = [slot[i] for i in run]
         targets = [f"_h{c}" if kinds[c] == "const" else "_n" if kinds[c] == "prev" else f"G[_p{c}]"
                    for c in range(arity)]
-        body = [] if prev >= 0 else ["_g = G[_o]"]
-        for line in self.backward_lines(op, arity, wanted, names, "V[_o]", "_g", targets):
-            if line.startswith("_n += "):  # the node before has no other use: its g is this term
-                line = "_n = " + line[6:]
-            elif line.startswith("_n -= "):
-                line = "_n = -" + line[6:]
-            body.append(line)
-        if prev >= 0:
-            body.append("_g = _n")
-        table_cols = [c for c in range(arity) if kinds[c] in ("table", "prev")]
-        table = tuple(tuple([slot[i]] + [slot[self.args[i][c]] for c in table_cols]) for i in reversed(run))
-        head = f"for _o, {', '.join(f'_p{c}' for c in table_cols)}, in {self.code.const(table, 'T')}:"
+
+        def loop_body(names: list[str]) -> list[str]:
+            body = [] if prev >= 0 else ["_g = G[_o]"]
+            carry = []
+            for line in self.backward_lines(op, arity, wanted, names, "V[_o]", "_g", targets):
+                if line.startswith("_n += "):  # the node before has no other use: its g is this
+                    carry.append("_g = " + line[6:])  # term, computed last, from this node's g
+                elif line.startswith("_n -= "):
+                    carry.append("_g = -" + line[6:])
+                else:
+                    body.append(line)
+            return body + carry
+
+        # a chain: the loop walks the values the nodes were computed from, newest first
+        body = loop_body([f"_c{c}" if kinds[c] == "const" else "_x" if c == prev else f"V[_p{c}]"
+                          for c in range(arity)])
+        if (prev >= 0 and table_cols == [prev] and outs == list(range(outs[0], outs[0] + len(outs)))
+                and not any("V[_o]" in line for line in body)):
+            head = f"for _x in V[{outs[0]}:{outs[-1]}][::-1] + [V[{slot[first[prev]]}]]:"
+        else:
+            body = loop_body([f"_c{c}" if kinds[c] == "const" else f"V[_p{c}]" for c in range(arity)])
+            table = tuple(tuple([slot[i]] + [slot[self.args[i][c]] for c in table_cols]) for i in reversed(run))
+            head = f"for _o, {', '.join(f'_p{c}' for c in table_cols)}, in {self.code.const(table, 'T')}:"
         tail = [f"G[{slot[first[c]]}] = _h{c}" for c in wanted if kinds[c] == "const"]
         if prev >= 0:
             tail.append(f"G[{slot[first[prev]]}] += _g")

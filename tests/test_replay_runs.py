@@ -146,7 +146,8 @@ def test_a_chain_is_one_loop_carrying_its_value_and_gradient():
         y = linear([w], [y], b)
     source = replay_agrees(y, [x, w, b])
     assert "for _o in range(" in source and "_y = 0.0 + _c0 * _y + _c2" in source
-    assert "_h0 += _g * V[_p1]" in source and "_g = _n" in source
+    assert "for _x in V[" in source  # the values each step was computed from, newest first
+    assert "_h0 += _g * _x" in source and "_g = _g * _c0" in source  # g carried to the step before
 
 
 def test_terms_with_no_even_spacing_go_through_islice_and_one_by_one():
