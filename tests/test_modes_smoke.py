@@ -162,7 +162,7 @@ def chain_float_grads(x, w, b, steps):
 
 @pytest.mark.parametrize("steps", [1, 50, 3000])
 def test_chain_every_mode_matches_floats(steps, monkeypatch):
-    monkeypatch.setattr(replay_module, "CHUNK", 500)  # several generated functions
+    monkeypatch.setattr(replay_module, "CHUNK", 500)  # the unfused chain: several generated functions
     x, w, b = 0.5, 0.93, 0.07
     value, expected = chain_float_grads(x, w, b, steps)
     for fused in (False, True):
@@ -174,7 +174,8 @@ def test_chain_every_mode_matches_floats(steps, monkeypatch):
         assert close(y.data, value) and all(close(q.grad, e) for q, e in zip(p, expected))
         if fused:
             step = record(y, params=p)
-            assert step.functions > 1 or steps < 100
+            if steps > 2:  # one run of like nodes: a loop over a table, whatever the chain's length
+                assert len(step.source.splitlines()) < 40
             replayed, grads = step.run()
             assert replayed == y.data and grads == [q.grad for q in p]
 

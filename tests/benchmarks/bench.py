@@ -18,11 +18,12 @@ import gc
 import math
 import importlib.util
 import os
+import platform
 import statistics
 import sys
 import time
 import tracemalloc
-from typing import Any
+from typing import Any, NoReturn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -54,6 +55,60 @@ TOLERANCE = 1e-9
 DEMO_STEPS = 3  # consecutive training steps per timed run of the demo (the collector's work amortised)
 MIN_RUN = 0.05  # seconds: shorter steps are repeated within one timed run
 clock = time.process_time  # CPU time of this process: other work on the machine counts less
+BEGIN = "<!-- bench.py --readme writes from here: one run, do not edit by hand -->"
+END = "<!-- bench.py --readme writes up to here -->"
+REPORT: list[str] = []  # every line printed, for --readme
+
+
+def say(*parts: Any, flush: bool = False) -> None:
+    """Print a line of the report (Markdown) and keep it for ``--readme``."""
+    text = " ".join(str(p) for p in parts)
+    REPORT.append(text)
+    print(text, flush=True)
+
+
+def machine() -> str:
+    """'CPU model, N cores, Python x.y.z': where the numbers were measured."""
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return (f"{model}, {os.cpu_count()} cores, {platform.python_implementation()} "
+            f"{platform.python_version()}, {platform.system()}")
+
+
+def fail(message: str) -> NoReturn:
+    """One line on stderr and exit status 2: bad input, no traceback."""
+    print(message, file=sys.stderr)
+    raise SystemExit(2)
+
+
+def readme_text(path: str) -> str:
+    """The file's text, checked for one BEGIN marker and one END marker after it
+    (before the run, so that a long run does not end in this error)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as exc:
+        fail(f"bench.py: --readme {path}: {exc.strerror}")
+    if text.count(BEGIN) != 1 or text.count(END) != 1 or text.index(BEGIN) > text.index(END):
+        fail(f"bench.py: --readme {path} needs one line {BEGIN!r} and, after it, one line {END!r}")
+    return text
+
+
+def write_readme(path: str, command: str) -> None:
+    """Put this run's report between the BEGIN and END markers of ``path``."""
+    text = readme_text(path)
+    body = "\n".join(REPORT).strip("\n")
+    block = f"{BEGIN}\n\nMeasured with `{command}`.\n\n{body}\n\n{END}"
+    head, rest = text.split(BEGIN)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(head + block + rest.split(END, 1)[1])
 
 
 def agree(a: list[float], b: list[float]) -> float | None:
@@ -185,18 +240,18 @@ def record_time(workload: str) -> tuple[float, int]:
 
 def print_record_peaks() -> dict[str, tuple[float, float]]:
     """Print the recording table; returns workload -> (record() seconds per node, peak bytes per node)."""
-    print("\npeak memory while recording (tracemalloc peak during record(), what the replay keeps), "
+    say("\npeak memory while recording (tracemalloc peak during record(), what the replay keeps), "
           "and record() alone:")
-    print("\n| graph | nodes | operands | peak per node | per operand | kept per node | peak | "
+    say("\n| graph | nodes | operands | peak per node | per operand | kept per node | peak | "
           "record() | per node |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    say("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     out = {}
     for workload, label in RECORDING:
         peak, kept, nodes, operands, _ = record_peak(workload)
         gc.collect()
         t, _ = record_time(workload)
         out[workload] = (t / nodes, peak / nodes)
-        print(f"| {label} | {nodes:,} | {operands:,} | {peak / nodes:,.0f} B | {peak / operands:,.0f} B | "
+        say(f"| {label} | {nodes:,} | {operands:,} | {peak / nodes:,.0f} B | {peak / operands:,.0f} B | "
               f"{kept / nodes:,.0f} B | {peak / 2**20:,.0f} MiB | {fmt_time(t)} | {t / nodes * 1e6:.1f} µs |",
               flush=True)
         gc.collect()
@@ -249,13 +304,13 @@ def print_targets(measured: dict[str, tuple[dict[str, float], float, int]],
                      f"one-time cost {fmt_time(rec)} ÷ ({fmt_time(med['fused'])} − {fmt_time(med['replay'])})"))
     else:
         rows.append(("replay break-even against fused, demo step", None, " steps", 10, ""))
-    print("\ntargets (issue 16), every ratio from this run:")
-    print("\n| workload | measured | target | met | |")
-    print("|---|---:|---:|:---:|---|")
+    say("\ntargets (issue 16), every ratio from this run:")
+    say("\n| workload | measured | target | met | |")
+    say("|---|---:|---:|:---:|---|")
     for what, value, unit, target, note in rows:
         shown = "not run" if value is None else f"{value:.2f}{unit}"
         met = "—" if value is None else ("yes" if value <= target else "no")
-        print(f"| {what} | {shown} | ≤ {target:g}{unit} | {met} | {note} |")
+        say(f"| {what} | {shown} | ≤ {target:g}{unit} | {met} | {note} |")
 
 
 def fmt_time(t: float | None) -> str:
@@ -276,9 +331,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="only the peak memory while recording (no micrograd needed), about a minute")
     parser.add_argument("--no-recording", action="store_true",
                         help="skip the recording's memory and time (the slowest part)")
+    parser.add_argument("--readme", metavar="README.md",
+                        help="write this run's tables into the file, between its bench.py markers")
     args = parser.parse_args(argv)
+    if args.readme:
+        readme_text(args.readme)
+    say(f"Machine: {machine()}.")
     if args.recording:
         print_targets({}, print_record_peaks())
+        if args.readme:
+            write_readme(args.readme, "python tests/benchmarks/bench.py " + " ".join(argv or sys.argv[1:]))
         return 0
     try:
         import micrograd  # noqa: F401
@@ -286,13 +348,13 @@ def main(argv: list[str] | None = None) -> int:
         print("bench.py needs micrograd 0.1.0: python3 -m pip install -e '.[bench]'", file=sys.stderr)
         return 2
 
-    print(f"Python {sys.version.split()[0]}, recursion limit {sys.getrecursionlimit()}, "
+    say(f"Python {sys.version.split()[0]}, recursion limit {sys.getrecursionlimit()}, "
           f"{os.cpu_count()} CPUs; medians of {args.rounds} interleaved runs\n")
     chosen = [(w, dict(WORKLOADS).get(w, w)) for w in args.only] if args.only else WORKLOADS
     failed = {}
     for workload, _ in chosen:
         failed[workload] = check(workload, MODES)
-    print("gradients: every mode agrees with micrograd (where it runs) and with the float code "
+    say("gradients: every mode agrees with micrograd (where it runs) and with the float code "
           f"to {TOLERANCE:g}\n")
 
     rows, records = [], []
@@ -313,8 +375,8 @@ def main(argv: list[str] | None = None) -> int:
         rows.append((label, med, {"micrograd": "RecursionError", "replay": "not run"}))
 
     head = "| workload | micrograd | eager | fused | replay | floats | replay ÷ floats |"
-    print(head)
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    say(head)
+    say("|---|---:|---:|---:|---:|---:|---:|")
     for label, med, fail in rows:
         base = med.get("micrograd")
         cells = []
@@ -326,14 +388,14 @@ def main(argv: list[str] | None = None) -> int:
                 cells.append(fail.get(mode, "—"))
         floor = med.get("replay", 0) / med["floats"] if "replay" in med and med.get("floats") else None
         cells.append(f"{floor:.2f}" if floor else "—")
-        print(f"| {label} | " + " | ".join(cells) + " |")
-    print("\nreplay, one-time cost (build the graph once, record, compile):")
+        say(f"| {label} | " + " | ".join(cells) + " |")
+    say("\nreplay, one-time cost (build the graph once, record, compile):")
     for label, rec in records:
-        print(f"- {label}: {fmt_time(rec)}")
+        say(f"- {label}: {fmt_time(rec)}")
 
-    print("\nreplay code: what a recording keeps (compiled functions, the graph in index form).")
-    print("\n| bytes per node (tracemalloc, after forward + backward) | micrograd | eager | fused | replay code |")
-    print("|---|---:|---:|---:|---:|")
+    say("\nreplay code: what a recording keeps (compiled functions, the graph in index form).")
+    say("\n| bytes per node (tracemalloc, after forward + backward) | micrograd | eager | fused | replay code |")
+    say("|---|---:|---:|---:|---:|")
     for workload, label in chosen:
         if workload not in MEMORY:
             continue
@@ -344,15 +406,17 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             size, nodes = bytes_per_node(workload, mode)
             cells.append(f"{size:.0f} B × {nodes:,} nodes")
-        print(f"| {label} | " + " | ".join(cells) + " |")
+        say(f"| {label} | " + " | ".join(cells) + " |")
     if not args.no_million:
         cells = []
         for mode in ["eager", "fused"]:
             size, nodes = bytes_per_node(MILLION[0], mode)
             cells.append(f"{size:.0f} B × {nodes:,} nodes")
-        print(f"| {MILLION[1]} | not run | " + " | ".join(cells) + " | not run |")
+        say(f"| {MILLION[1]} | not run | " + " | ".join(cells) + " | not run |")
     peaks = {} if args.no_recording else print_record_peaks()
     print_targets(measured, peaks)
+    if args.readme:
+        write_readme(args.readme, "python tests/benchmarks/bench.py " + " ".join(argv or sys.argv[1:]))
     return 0
 
 
