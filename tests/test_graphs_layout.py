@@ -223,11 +223,10 @@ def test_operation_view_keeps_each_layer_in_its_column_band(net):
     order = _order(root)
 
     def band(zs: list[Value]) -> tuple[float, float]:
-        # a neuron's drawn nodes: its net input z, the operation making it, its weights
+        # a neuron's operations: its net input z and the operation making it
         ids = set()
         for z in zs:
             ids |= {g.node_id(z), g.op_id(z)}
-            ids |= {g.node_id(w) for w in _weights(z, order, params)}
         xs = [at[i][0] - at[i][2] / 2 for i in ids] + [at[i][0] + at[i][2] / 2 for i in ids]
         return min(xs), max(xs)
 
@@ -235,6 +234,14 @@ def test_operation_view_keeps_each_layer_in_its_column_band(net):
     spans += [band(layer) for layer in layers]
     for (lo1, hi1), (lo2, hi2) in zip(spans, spans[1:]):
         assert hi1 < lo2, (label, spans)
+    # the weights stand left of the layer they feed, beside what they multiply (the
+    # inputs, or the layer before), never inside an earlier layer's band
+    for k, layer in enumerate(layers):
+        for z in layer:
+            for w in _weights(z, order, params):
+                x, _, width, _ = at[g.node_id(w)]
+                assert x + width / 2 < spans[k + 1][0], (label, w.name)
+                assert x >= spans[k][0] - 1, (label, w.name)  # not left of its sources
     for layer in layers:  # neuron1's z above neuron2's
         ys = [at[g.node_id(z)][1] for z in layer]
         assert ys == sorted(ys, reverse=True), (label, ys)
@@ -254,6 +261,97 @@ def _weights(z: Value, order: list[Value], params) -> list[Value]:
         elif v.op == "*" and v.name is None:
             found += [p for p in v.parents if p in chosen]
     return found
+
+
+def edge_paths(source: str) -> list[tuple[str, str, list[tuple[float, float]]]]:
+    """Every drawn edge of ``dot -Tjson``'s layout: (tail, head, its path sampled along
+    its cubic Bézier pieces); invisible edges left out."""
+    out = subprocess.run(["dot", "-Tjson"], input=source, capture_output=True, text=True,
+                         check=True, timeout=120).stdout
+    data = json.loads(out)
+    name = {o["_gvid"]: o["name"] for o in data.get("objects", [])}
+    found = []
+    for e in data.get("edges", []):
+        if e.get("style") == "invis":
+            continue
+        points: list[tuple[float, float]] = []
+        for op in e.get("_draw_", []):
+            if op["op"] in ("b", "B"):
+                ctrl = op["points"]
+                for k in range(0, len(ctrl) - 3, 3):  # B(t) = Σ C(3,i) (1-t)^(3-i) t^i P_i
+                    p0, p1, p2, p3 = ctrl[k:k + 4]
+                    for i in range(21):
+                        t = i / 20
+                        points.append(tuple(
+                            (1 - t) ** 3 * a + 3 * (1 - t) ** 2 * t * b + 3 * (1 - t) * t * t * c
+                            + t ** 3 * d for a, b, c, d in zip(p0, p1, p2, p3)))
+        found.append((name[e["tail"]], name[e["head"]], points))
+    return found
+
+
+def _proper_cross(p, q, r, s) -> bool:
+    def orient(a, b, c):
+        return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+    return orient(r, s, p) * orient(r, s, q) < 0 and orient(p, q, r) * orient(p, q, s) < 0
+
+
+def crossing_pairs(source: str) -> list[tuple[tuple[str, str], tuple[str, str]]]:
+    """Pairs of drawn edges, sharing no end, whose paths intersect."""
+    paths = edge_paths(source)
+    found = []
+    for k, (a, b, pa) in enumerate(paths):
+        for c, d, pb in paths[k + 1:]:
+            if {a, b} & {c, d}:
+                continue
+            if any(_proper_cross(pa[i], pa[i + 1], pb[j], pb[j + 1])
+                   for i in range(len(pa) - 1) for j in range(len(pb) - 1)):
+                found.append(((a, b), (c, d)))
+    return found
+
+
+def own_crossings(layers: list[tuple[int, int]]) -> int:
+    """The crossings of the network itself, drawn in columns with straight edges: between
+    two columns where each of s sources feeds each of n neurons, two edges cross when
+    their sources and their neurons come in opposite orders, C(s, 2)·C(n, 2) pairs.
+    ``layers``: (sources every neuron reads, neurons) for each layer; a neuron's own
+    weights and bias feed it alone and cross nothing."""
+    return sum(math.comb(s, 2) * math.comb(n, 2) for s, n in layers)
+
+
+def _mlp_2_2_2() -> Value:
+    model = nn.MLP(2, [2, 2], seed=3)
+    loss = nn.squared_error(model([Value(0.1, "x1"), Value(0.2, "x2")]), [0.5, 0.5])
+    loss.backward()
+    return loss
+
+
+# (graph, the network's own crossings): seed 001's layer 1 reads x1, x2 and the shared b1
+CROSSING_CASES = {
+    "seed001": (lambda **kw: draw(*_file_root("seed001_2-2-1_shared_bias"), **kw),
+                own_crossings([(3, 2), (2, 1)])),
+    "seed000": (lambda **kw: draw(*_file_root("seed000_3-2-1_textbook"), **kw),
+                own_crossings([(3, 2), (2, 1)])),
+    "seed002-chain": (lambda **kw: draw(*_file_root("seed002_1-1-1_training"), **kw),
+                      own_crossings([(1, 1), (1, 1)])),
+    "MLP(2, [2, 2])": (lambda **kw: draw(_mlp_2_2_2(), **kw), own_crossings([(2, 2), (2, 2)])),
+}
+
+
+def _file_root(stem: str) -> tuple[Value]:
+    values, root, params = file_values(EXAMPLES[stem])
+    return (root,)
+
+
+@pytest.mark.parametrize("case,rankdir,highlight", [
+    (case, rankdir, highlight) for case in sorted(CROSSING_CASES) for rankdir in ("LR", "TB")
+    for highlight in ([None, "b1"] if case == "seed001" else [None])])  # --wrt b1
+def test_operation_view_crosses_only_where_the_network_does(case, rankdir, highlight):
+    # before: seed 001 had 2 crossings LR (its input edges arcing round the layer band)
+    # and 4 TB; MLP(2, [2, 2]) 3 LR and 6 TB, where the networks have 3 and 2
+    make, own = CROSSING_CASES[case]
+    assert own == {"seed001": 3, "seed000": 3, "seed002-chain": 0, "MLP(2, [2, 2])": 2}[case]
+    g = make(edge_labels=True, legend=True, rankdir=rankdir, highlight=highlight)
+    assert len(crossing_pairs(g.source)) == own, crossing_pairs(g.source)
 
 
 def operation_in_record(source: str, node: str) -> str | None:

@@ -449,10 +449,11 @@ def test_clusters_follow_dotted_names():
     g = draw(net["loss"])
     where = cluster_paths(g.source)
     n = lambda name: where[g.node_id(net[name])]  # noqa: E731
-    assert n("layer1.neuron1.w1") == ("layer1", "neuron1")
+    # a layered network's weights and biases stand in the column of what they multiply,
+    # outside the layer bands (the edges from the inputs then cross only as the network's)
+    assert n("layer1.neuron1.w1") == () and n("layer1.b") == ()
     assert n("layer1.neuron2.z") == ("layer1", "neuron2")
     assert n("layer2.neuron1.a") == ("layer2", "neuron1")
-    assert n("layer1.b") == ("layer1",)
     assert n("x1") == () and n("loss") == ()
     # an unnamed product consumed inside one neuron joins it, its operation too
     assert n("layer1.neuron1.p1") == ("layer1", "neuron1")
@@ -460,9 +461,12 @@ def test_clusters_follow_dotted_names():
     assert where[g.op_id(net["layer1.neuron1.a"])] == ("layer1", "neuron1")
     # consumers in two clusters: stays outside
     assert n("shared") == ()
-    # inside its cluster a node shows its short name
-    assert record(g.source, g, net["layer1.neuron2.w1"])["name"] == "w1"
-    assert record(g.source, g, net["layer1.b"])["name"] == "b"
+    # outside its neuron a weight reads w<from><to> (units: x1 x2 = 1 2, layer 1 = 3 4),
+    # the shared bias of layer 1 b1; inside its cluster a node shows its short name
+    assert record(g.source, g, net["layer1.neuron2.w1"])["name"] == "w14"
+    assert record(g.source, g, net["layer2.neuron1.w2"])["name"] == "w45"
+    assert record(g.source, g, net["layer1.b"])["name"] == "b1"
+    assert record(g.source, g, net["layer1.neuron2.z"])["name"] == "z"
 
 
 def test_clusters_off_the_highlighted_path_are_dimmed():
@@ -479,7 +483,8 @@ def test_clusters_can_be_turned_off():
     net = nn_style_net()
     g = draw(net["loss"], clusters=False)
     assert "subgraph" not in g.source
-    assert record(g.source, g, net["layer1.neuron2.w1"])["name"] == "layer1.neuron2.w1"
+    assert record(g.source, g, net["layer1.neuron2.z"])["name"] == "layer1.neuron2.z"
+    assert record(g.source, g, net["layer1.neuron2.w1"])["name"] == "w14"  # the documents' name
 
 
 # --- options and limits --------------------------------------------------------------

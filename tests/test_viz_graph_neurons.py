@@ -248,7 +248,9 @@ def test_seed001_at_the_documents_precision():
     g3 = draw(seed001_loss(), neurons=True, edge_labels=True, digits=3,
               names=shared_bias_2_2_1().doc_names)
     drawn3, named3 = records(g3.source), by_name(g3.source)
-    assert drawn3[named3["layer1.b"]]["rows"]["value"][1] == "0.0284"  # two paths summed
+    # the shared bias under the document's name b1, its grad the two paths summed
+    assert "layer1.b" not in named3
+    assert drawn3[named3["b1"]]["rows"]["value"][1] == "0.0284"
     into_out = edges(g3.source)
     w5 = weight_label(into_out[(named3["layer1/neuron1"], named3["layer2/neuron1"])])
     w6 = weight_label(into_out[(named3["layer1/neuron2"], named3["layer2/neuron1"])])

@@ -307,7 +307,7 @@ def _draw_neurons(
                 if place[rec.first] and shown.startswith(place[rec.first][-1] + "."):
                     shown = shown[len(place[rec.first][-1]) + 1:]
                 attrs = _layered_neuron_node(rec, shown, is_root, st, grads, grads_known, digits,
-                                             prediction.get(rec.neuron))
+                                             prediction.get(rec.neuron), names)
             else:
                 shown = rec.name[len(rec.place[-1]) + 1:] if place[rec.first] else rec.name
                 attrs = _neuron_node(rec, shown, is_root, st, grads, grads_known, digits)
@@ -316,6 +316,8 @@ def _draw_neurons(
         else:
             leaf_name = rec.name if rec.neuron is None and layering is not None else \
                 _short_name(rec.name, place[rec.first])
+            if names and rec.members[0] in names:  # the document's name (b1, θ4)
+                leaf_name = names[rec.members[0]]
             count = shared.get(rec.first, 0)
             if layering is None and rec.first not in in_column:
                 count = 0
@@ -673,6 +675,23 @@ def _weight_name(w: Value, layering: Layering | None, names: dict[Value, str]) -
     return f"w{source}{target}" if source < 10 and target < 10 else f"w{source},{target}"
 
 
+def _bias_name(b: Value, layering: Layering | None, names: dict[Value, str]) -> str | None:
+    """A bias as the documents name it: a name given (θ4) wins; nn's own bias of a
+    neuron reads b<unit> (units numbered as for ``_weight_name``), a shared
+    ``layer<L>.b`` b<L>; None keeps the value's own name (a file's b1)."""
+    if b in names:
+        return names[b]
+    if layering is None:
+        return None
+    n = layering.neuron_of.get(b)
+    if n is not None and n.nn_indexes is not None:
+        inputs = len({v.name if v.name is not None else v for v in layering.inputs})
+        before = [inputs] + [len(layer) for layer in layering.layers]
+        return f"b{sum(before[: n.layer]) + n.index}"
+    m = re.match(r"^(?:.*\.)?layer(\d+)\.b$", b.name or "")
+    return f"b{m.group(1)}" if m else None
+
+
 def _label_id(edge: _Edge) -> str:
     """The DOT id of an edge's label node: ``l<source first>_<target first>``."""
     return f"l{edge.source.first}_{edge.target.first}"
@@ -710,7 +729,7 @@ def _weight_label(
 
 def _layered_neuron_node(
     rec: _Record, shown: str, is_root: bool, state: str, grads: bool, grads_known: bool,
-    digits: int, prediction: str | None,
+    digits: int, prediction: str | None, names: dict[Value, str] | None = None,
 ) -> dict[str, str]:
     """A neuron found by its layer: z, a and its own bias (data, grad), with the file's names.
 
@@ -729,7 +748,8 @@ def _layered_neuron_node(
     if n.activation is not None:
         rows.append((caption(n.a, "a"), *_numbers(n.outs, digits, grads_known)))
     if own_bias:
-        rows.append((caption(own_bias[0], "b"), *_numbers(own_bias, digits, grads_known)))
+        bias = (names or {}).get(own_bias[0]) or caption(own_bias[0], "b")  # θ4 when given
+        rows.append((bias, *_numbers(own_bias, digits, grads_known)))
     count = len(n.zs)
     act = style.activation_symbol(n.activation)
     parts = [act] + ([prediction] if prediction else []) + (

@@ -57,7 +57,7 @@ from .base import (
 )
 from .formula import loss_formula
 from .layers import Layering, find_layers
-from .neurons import _draw_neurons, _neuron_names
+from .neurons import _bias_name, _draw_neurons, _neuron_names, _weight_name
 
 __all__ = ["draw", "ComputationGraph", "FORMATS", "RANKDIRS"]
 
@@ -125,9 +125,11 @@ def draw(
         operation is written in its result's record (``= σ(z_h1)``, under the
         name), the edges running from operand to result.  The edge labels
         still multiply to each gradient.  False draws every node.
-    names: the neuron view's edge labels for some weights, ``{label: name}``
-        as ``nn``'s documents give them (``doc.doc_names``: ``{"w14":
-        "layer1.neuron1.w1"}``); other weights read w<from><to>.
+    names: the documents' names for some values, ``{label: name}`` as
+        ``nn``'s documents give them (``doc.doc_names``: ``{"w14":
+        "layer1.neuron1.w1", "θ4": "layer1.neuron1.b"}``), used in both views
+        (edge labels, records, bias rows); other weights of ``nn`` read
+        w<from><to>, its biases b<unit>.
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw() needs a Value, got {type(root).__name__}: {root!r}")
@@ -167,6 +169,14 @@ def draw(
         for v, n in layering.neuron_of.items():
             if v in cluster_of and n.nn_indexes is None:
                 cluster_of[v] = (f"layer{n.layer}", f"layer{n.layer}.{n.name}")
+    # a layered network's weights and biases stand in the column of what they multiply,
+    # outside the layers' bands: see _source_ranks
+    ranked = _source_ranks(layering) if layering is not None else []
+    for rank in ranked:
+        for v in rank:
+            if v not in layering.neuron_of or v in set(layering.neuron_of[v].weights) | set(
+                    layering.neuron_of[v].biases):
+                cluster_of[v] = ()
 
     # room for labels; a labelled edge's label is a rank of its own in dot's layout
     ranksep = ("0.45" if edge_labels else "0.32") if layering is None else (
@@ -175,7 +185,7 @@ def draw(
     if layering is not None:
         # the order the nodes are given in (inputs, then layer by layer, neuron1 first, its
         # w1 … wn) is the documents' order: crossing minimisation would only reshuffle it
-        dot.attr("graph", mclimit="0.01")
+        dot.attr("graph", mclimit="1")
 
     # a layered network is drawn compact: each net input one step Σ w·x + b, aliases
     # (y_hat = a_out) in the record they name, plain numbers inside their operation
@@ -191,6 +201,24 @@ def draw(
     # a_h1 "= σ(z_h1)"), its operands' edges going straight to that record
     in_records = layering is not None and compact
     shown_names: dict[Value, str | None] = {v: _short_name(v.name, cluster_of[v]) for v in order}
+    # the documents' names: given ones (names=, θ4), nn's weights w<from><to> and biases
+    # b<unit> (drawn outside their neuron's cluster, w1 alone would not say whose)
+    labels = _labels(order, names) if names else {}
+    for rank in ranked:
+        for v in rank:
+            if v.is_leaf and kinds[v] == "parameter":
+                if v in layering.neuron_of and v in layering.neuron_of[v].weights:
+                    given = _weight_name(v, layering, labels)
+                    if v in labels or layering.neuron_of[v].nn_indexes is not None:
+                        shown_names[v] = given
+                else:
+                    shown_names[v] = _bias_name(v, layering, labels) or shown_names[v]
+    for v, label in labels.items():
+        shown_names[v] = label
+
+    layering_zs = {z for n in layering.neurons for z in n.zs} if layering is not None else set()
+    two_ranks = {f"n{index[drawn_as.get(out, out)]}" for n in (layering.neurons if layering
+                 else []) for out in n.outs if drawn_as.get(out, out) in index}
 
     def state(v: Value) -> str:
         if on_path is None:
@@ -203,7 +231,7 @@ def draw(
         if v in hidden:
             return
         i = index[v]
-        shown = _short_name(v.name, cluster_of[v])
+        shown = shown_names[v]
         if shown is not None and v in aliases:
             shown = " = ".join([shown] + [a.name for a in aliases[v] if a.name])
         if shown is not None and v in predicted:
@@ -211,8 +239,11 @@ def draw(
         operation = (_op_text(v, shown_names, merged=v in operands and v not in formulas,
                               formula=formulas.get(v))
                      if in_records and v.parents else None)
-        graph.node(f"n{i}", **_value_node(v, shown, kinds[v], state(v), grads, grads_known, digits,
-                                          operation=operation))
+        attrs = _value_node(v, shown, kinds[v], state(v), grads, grads_known, digits,
+                            operation=operation)
+        if in_records and v in layering_zs and layering.neuron_of[v].layer > 1:
+            attrs["ordering"] = "in"  # its in-edges across the column as they are given
+        graph.node(f"n{i}", **attrs)
         if v.parents and not in_records:
             op_state = "dim" if state(v) == "target" else state(v)  # below the chosen node
             graph.node(f"o{i}", **_op_node(v, op_state, merged=v in operands,
@@ -235,7 +266,7 @@ def draw(
     lit = {cluster_of[v][:d] for v in on_path or () for d in range(1, len(cluster_of[v]) + 1)}
     numbered = iter(range(len(members)))
 
-    input_order = layering.inputs if layering is not None else []
+    input_order = ranked[0] if ranked else []
     inputs = set(input_order)
 
     def emit_cluster(graph: Any, path: tuple[str, ...]) -> None:
@@ -256,7 +287,8 @@ def draw(
 
     emit_cluster(dot, ())
 
-    # edges: operands -> operation -> result
+    # edges: operands -> operation -> result; a later layer's net input two ranks after
+    # the outputs it reads, its weights in the rank between (their edges one rank long)
     for v in order:
         if not v.parents or v in hidden:
             continue
@@ -267,6 +299,15 @@ def draw(
         else:
             local = v.local_grads() if edge_labels else [0.0] * len(v.parents)
             pairs = list(zip(v.parents, local))
+        n = layering.neuron_of.get(v) if layering is not None else None
+        if n is not None and v in layering_zs and n.layer > 1:
+            # in-edges in the order across their column (dot keeps it: ordering=in):
+            # neuron1's own weights above the outputs it reads, the others' below
+            reads = [drawn_as.get(p, p) in index and f"n{index[drawn_as.get(p, p)]}" in two_ranks
+                     for p, _ in pairs]
+            shared = [pf for pf, r in zip(pairs, reads) if r]
+            own = [pf for pf, r in zip(pairs, reads) if not r]
+            pairs = own + shared if n.index == 1 else shared + own
         for p, factor in pairs:
             shown_p = drawn_as.get(p, p)
             if shown_p not in index or shown_p in hidden:  # a constant, inside its operation
@@ -277,17 +318,25 @@ def draw(
             if edge_labels and not p.is_constant:
                 attrs["label"] = style.fmt(float(factor), digits)
                 attrs.update(_edge_label_attrs(on_path is not None, p_on))
+            if tail in two_ranks and v in layering_zs:  # the weights' rank between
+                attrs["minlen"] = "2"
             dot.edge(tail, f"n{i}" if in_records else f"o{i}", **attrs)
         if not in_records:
             dot.edge(f"o{i}", f"n{i}", **_edge_attrs(on_path is not None, result_on))
 
-    if layering is not None:
-        # a weight one rank after what it multiplies: each layer's weights sit in its
-        # own column band, right of the inputs or the layer before
-        for n in layering.neurons:
-            for w, x in zip(n.weights, n.sources):
-                if w in index and x in index:
-                    dot.edge(f"n{index[x]}", f"n{index[w]}", style="invis")
+    for depth, rank in enumerate(ranked[1:], start=2):
+        # a later layer's weights: one rank after the layer before's outputs, outside
+        # both bands, neuron1's first; the outputs' edges pass between neuron1's weights
+        # and the next neurons' (the order mincross keeps: no crossing it could avoid)
+        own = [v for v in rank if v in layering.neuron_of and v not in set(
+            n.a for n in layering.layers[depth - 2])]
+        with dot.subgraph() as same:
+            same.attr(rank="same")
+            for v in own:
+                same.node(f"n{index[v]}")
+            for a, b in zip(own, own[1:]):
+                if layering.neuron_of[a] is layering.neuron_of[b]:  # room between neurons
+                    same.edge(f"n{index[a]}", f"n{index[b]}", style="invis")
 
     if legend:
         key = _legend(root, grads, grads_known, edge_labels, on_path is not None,
@@ -306,6 +355,27 @@ def draw(
            if not (v.is_constant and v in hidden)}
     return ComputationGraph(dot.source, ids, operations, values=len(order),
                             ops_in_records=in_records)
+
+
+def _source_ranks(layering: Layering) -> list[list[Value]]:
+    """What each layer's net inputs read, in the order drawn across their column:
+    neuron1's own weights and bias, the sources every neuron reads (the inputs or the
+    layer before's outputs, then shared biases), the other neurons' own weights and
+    biases.  Straight edges from this order into the neurons (in index order) cross
+    only where every source feeds every neuron: the network's own crossings."""
+    ranks: list[list[Value]] = []
+    for depth, layer in enumerate(layering.layers, start=1):
+        shared: list[Value] = (list(layering.inputs) if depth == 1 else
+                               [out for n in layering.layers[depth - 2] for out in n.outs[:1]])
+        own: list[list[Value]] = []
+        for n in layer:
+            mine = [w for w in n.weights] + [b for b in n.biases if layering.neuron_of.get(b) is n]
+            own.append(mine)
+            for b in n.biases:
+                if layering.neuron_of.get(b) is not n and b not in shared:
+                    shared.append(b)
+        ranks.append(own[0] + shared + [v for mine in own[1:] for v in mine])
+    return ranks
 
 
 def _in_neuron_order(
