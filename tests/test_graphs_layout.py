@@ -101,6 +101,13 @@ def px(points: float) -> float:
     return points * 96 / 72  # CSS pixels at 100 %
 
 
+def page_px(source: str) -> float:
+    """The width of the page a reader gets: the SVG's own width (the layout and its pad)."""
+    svg = subprocess.run(["dot", "-Tsvg"], input=source, capture_output=True, text=True,
+                         check=True, timeout=120).stdout
+    return px(float(re.search(r'<svg width="([0-9.]+)pt"', svg).group(1)))
+
+
 def networks():
     """(label, root, params, inputs [Value], layers [[z Value]]) of every network checked."""
     found = []
@@ -164,18 +171,35 @@ def test_neuron_view_columns_and_order(net, rankdir):
 
 @pytest.mark.parametrize("stem", sorted(FILE_LAYERS))
 def test_neuron_view_of_each_example_fits_a_900px_column(stem):
+    # with the legend, and with --wrt each parameter (its red path and the legend's note):
+    # seed 001 --wrt b1 was 902 px
+    example = worked.load(EXAMPLES[stem])
     values, root, params = file_values(EXAMPLES[stem])
-    g = draw(root, neurons=True, params=params, edge_labels=True, legend=True)
-    width, _ = layout(g.source)["bb"]
-    assert px(width) <= 900, (stem, px(width))
+    for wrt in [None, *example.params]:
+        g = draw(root, neurons=True, params=params, edge_labels=True, legend=True, highlight=wrt)
+        assert page_px(g.source) <= 900, (stem, wrt, page_px(g.source))
 
 
 def test_operation_view_of_seed001_fits_1400px():
     # before this layout: 3231 px wide (Helvetica widths, every * and + node, constants);
-    # then 1,824 px with an operation node between each record and the next
+    # then 1,824 px with an operation node between each record and the next; 1,409 px
+    # with --wrt b1
+    example = worked.load(EXAMPLES["seed001_2-2-1_shared_bias"])
     values, root, params = file_values(EXAMPLES["seed001_2-2-1_shared_bias"])
-    g = draw(root, params=params, edge_labels=True, legend=True)
-    assert px(layout(g.source)["bb"][0]) <= 1400, px(layout(g.source)["bb"][0])
+    for wrt in [None, *example.params]:
+        g = draw(root, params=params, edge_labels=True, legend=True, highlight=wrt)
+        assert page_px(g.source) <= 1400, (wrt, page_px(g.source))
+
+
+@pytest.mark.parametrize("view,limit", [(["--neurons"], 900), ([], 1400)], ids=["neurons", "ops"])
+def test_the_commands_wrt_figures_fit(tmp_path, view, limit):
+    # the reviewer's commands: `chainrule draw seed001 [--neurons] --edge-labels --legend
+    # --wrt b1` were 902 px (neuron view) and 1,409 px (operation view)
+    out = run_cli("draw", "seed001", *view, "--edge-labels", "--legend", "--wrt", "b1",
+                  "-o", "f.dot", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    source = (tmp_path / "f.dot").read_text(encoding="utf-8")
+    assert page_px(source) <= limit, page_px(source)  # the PNG's width, 96 dpi
 
 
 @pytest.mark.parametrize("stem", sorted(FILE_LAYERS))

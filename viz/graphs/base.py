@@ -462,10 +462,11 @@ def _legend(
 def _legend_node(rows: list[str], highlighted: bool) -> dict[str, str]:
     """The legend's box around its rows, with the note on red paths when there are any."""
     if highlighted:
-        rows.append(
-            f'<tr><td></td><td align="left"><font color="{style.HIGHLIGHT}">'
-            "red: paths to the chosen node</font></td></tr>"
-        )
+        for line in ("red: paths to the", "chosen node"):  # two short lines: no wider key
+            rows.append(
+                f'<tr><td></td><td align="left"><font color="{style.HIGHLIGHT}">'
+                f"{line}</font></td></tr>"
+            )
     label = (
         '<<table border="1" cellborder="0" cellspacing="2" cellpadding="2" color="#BBBBBB">'
         + "".join(rows)
