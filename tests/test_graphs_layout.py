@@ -15,13 +15,13 @@ from __future__ import annotations
 import json
 import math
 import re
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from support.availability import require
 
 import nn
 import viz.worked as worked
@@ -31,7 +31,12 @@ from viz.graphs import draw
 from viz.graphs import style
 from viz.worked.example import bundled_examples
 
-pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="the system dot lays out")
+
+
+@pytest.fixture(autouse=True)
+def _system_dot() -> None:
+    # a skip without dot, a failure under CHAINRULE_REQUIRE_TOOLS=1 (CI installs it)
+    require("dot", "the system dot lays out")
 
 EXAMPLES = {p.stem: p for p in bundled_examples()}
 
@@ -225,15 +230,28 @@ def test_seed003_3_4_2_is_no_longer_a_tower():
     assert px(width) <= 900 and px(height) <= 900, (px(width), px(height))
 
 
-def test_net_out_names_are_layered_too(tmp_path):
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+@pytest.mark.parametrize("neurons", [True, False], ids=["neurons", "operations"])
+def test_net_out_names_are_layered_too(tmp_path, neurons, rankdir):
     values, root, params = file_values(write_net_out(tmp_path))
-    g = draw(root, neurons=True, params=params, edge_labels=True)
-    assert g.neurons == 3
+    g = draw(root, neurons=neurons, params=params, edge_labels=True, legend=True, rankdir=rankdir)
+    if neurons:
+        assert g.neurons == 3
     at = layout(g.source)["nodes"]
-    x = {k: at[g.node_id(values[k])][0] for k in ("i1", "net_h1", "net_h2", "net_o1", "loss")}
-    assert x["i1"] < x["net_h1"] == x["net_h2"] < x["net_o1"] < x["loss"]
-    assert at[g.node_id(values["net_h1"])][1] > at[g.node_id(values["net_h2"])][1]  # h1 on top
-    assert ">h1<" in g.source and ">h2<" in g.source and ">o1<" in g.source  # net_h1/out_h1: h1
+    # across the columns: x grows (LR) or y falls (TB, y up); along one: h1 before h2
+    across = (lambda v: at[g.node_id(values[v])][0]) if rankdir == "LR" else (
+        lambda v: -at[g.node_id(values[v])][1])
+    along = (lambda v: -at[g.node_id(values[v])][1]) if rankdir == "LR" else (
+        lambda v: at[g.node_id(values[v])][0])
+    x = {k: across(k) for k in ("i1", "i2", "net_h1", "net_h2", "net_o1", "loss")}
+    assert x["i1"] == x["i2"] < x["net_h1"] == x["net_h2"] < x["net_o1"] < x["loss"], x
+    assert along("i1") < along("i2") and along("net_h1") < along("net_h2")  # 1 before 2
+    if neurons:
+        assert ">h1<" in g.source and ">h2<" in g.source and ">o1<" in g.source  # net_h1: h1
+    else:  # every name of the file is a record's header
+        for name in ("i1", "w1", "b1", "net_h1", "out_h1", "net_o1", "out_o1", "target"):
+            assert f"<b>{name}</b>" in g.source, name
+        assert len(crossing_pairs(g.source)) == own_crossings([(3, 2), (2, 1)])  # i1 i2 b1
 
 
 # --- the operation view ---------------------------------------------------------------

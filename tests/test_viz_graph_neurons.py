@@ -135,22 +135,11 @@ def by_name(source: str) -> dict[str, str]:
 
 
 def clusters(source: str) -> dict[str, tuple[str, ...]]:
-    """Record id -> the labels of the clusters around it, outermost first."""
-    where: dict[str, tuple[str, ...]] = {}
-    stack: list[list] = []  # [is_cluster, label]
-    for line in source.splitlines():
-        s = line.strip()
-        if s.endswith("{") and not s.startswith("digraph"):
-            stack.append([s.startswith("subgraph cluster_"), None])
-        elif s == "}" and stack:
-            stack.pop()
-        elif stack and stack[-1][0] and stack[-1][1] is None and re.match(r"\w+=", s) and " [" not in s:
-            stack[-1][1] = re.search(r"\blabel=(\"[^\"]*\"|\S+)", s).group(1).strip('"')
-        else:
-            m = re.match(r"(n\d+) \[", s)
-            if m:
-                where[m.group(1)] = tuple(label for is_cluster, label in stack if is_cluster)
-    return where
+    """Record id -> the captions of the clusters around it, outermost first (a caption
+    drawn as a node of its cluster included: see test_viz_graph.cluster_paths)."""
+    from test_viz_graph import cluster_paths
+
+    return {k: v for k, v in cluster_paths(source).items() if k.startswith("n")}
 
 
 def edges(source: str) -> dict[tuple[str, str], str]:

@@ -26,6 +26,8 @@ from .base import (
     _highlighted,
     _kinds,
     _legend_node,
+    caption_node,
+    cluster_caption,
     _short_name,
     _value_node,
     header_cell,
@@ -400,9 +402,13 @@ def _emit_columns(
         clustered = bool(neurons) and bool(place[neurons[0].first])
         if clustered:
             path = place[neurons[0].first]
+            dim = highlighting and path not in lit
             with dot.subgraph(name=f"cluster_{next(numbered)}") as sub:
-                _cluster_attrs(sub, path, dim=highlighting and path not in lit)
-                _rank(sub, neurons, emit, reverse=rankdir in ("LR", "RL"))
+                # its caption a node before neuron1 (above it LR, left of it TB): no edge
+                # runs through it, as one would through a cluster's label
+                _cluster_attrs(sub, path, dim=dim, captioned=False)
+                _rank(sub, neurons, emit, reverse=rankdir in ("LR", "RL"),
+                      caption=(f"caption{column}", cluster_caption(path), dim))
             rest = [r for r in recs if r.kind != "neuron"]
             if rest:
                 _rank(dot, rest, emit, reverse=False)
@@ -410,7 +416,8 @@ def _emit_columns(
             _rank(dot, recs, emit, reverse=False)
 
 
-def _rank(graph: Any, column: list[_Record], emit: Any, reverse: bool) -> None:
+def _rank(graph: Any, column: list[_Record], emit: Any, reverse: bool,
+          caption: tuple[str, str, bool] | None = None) -> None:
     """Records in one rank, in this order: top to bottom (LR, RL) or left to right (TB, BT).
 
     Invisible edges fix the order, as both backends lay them out: a flat
@@ -419,11 +426,16 @@ def _rank(graph: Any, column: list[_Record], emit: Any, reverse: bool) -> None:
     """
     with graph.subgraph() as same:
         same.attr(rank="same")
+        ids = []
+        if caption is not None:  # (id, text, dim): the column's caption, first
+            caption_node(same, caption[0], caption[1], caption[2])
+            ids.append(caption[0])
         for rec in column:
             emit(same, rec)
-        chain = column[::-1] if reverse else column
+            ids.append(rec.id)
+        chain = ids[::-1] if reverse else ids
         for a, b in zip(chain, chain[1:]):
-            same.edge(a.id, b.id, style="invis")
+            same.edge(a, b, style="invis")
 
 
 def _emit_clustered(

@@ -43,6 +43,8 @@ from .base import (
     RANKDIRS,
     ComputationGraph,
     _cluster_attrs,
+    caption_node,
+    cluster_caption,
     _clusters,
     _digraph,
     _edge_attrs,
@@ -281,10 +283,37 @@ def draw(
                 for a, b in zip(input_order, input_order[1:]):
                     same.edge(f"n{index[a]}", f"n{index[b]}", style="invis")
         for child in children[path]:
+            dim = on_path is not None and child not in lit
             with graph.subgraph(name=f"cluster_{next(numbered)}") as sub:
-                _cluster_attrs(sub, child, dim=on_path is not None and child not in lit)
+                _cluster_attrs(sub, child, dim=dim, captioned=child not in captions
+                               and child not in layer_paths)
                 emit_cluster(sub, child)
+                if child in captions:  # above its z (LR), left of it (TB): edges go round it
+                    z_id, text = captions[child]
+                    cid = f"caption{next(numbered_captions)}"
+                    with sub.subgraph() as same:
+                        same.attr(rank="same")
+                        caption_node(same, cid, text, dim)
+                        same.node(z_id)
+                        if rankdir in ("LR", "RL"):  # in a cluster drawn LR the tail comes last
+                            same.edge(z_id, cid, style="invis")
+                        else:
+                            same.edge(cid, z_id, style="invis")
 
+    # a layered network's captions: each neuron's above its z, the first one naming its
+    # layer too ("layer1 · h1"); the layer's own cluster then has no caption of its own
+    captions: dict[tuple[str, ...], tuple[str, str]] = {}
+    layer_paths: set[tuple[str, ...]] = set()
+    if layering is not None and clusters:
+        for n in layering.neurons:
+            path = cluster_of.get(n.z, ())
+            if len(path) == 2:
+                text = cluster_caption(path)
+                if n.index == 1:
+                    text = f"{cluster_caption(path[:1])} · {text}"
+                captions[path] = (f"n{index[n.z]}", text)
+                layer_paths.add(path[:1])
+    numbered_captions = iter(range(len(captions)))
     emit_cluster(dot, ())
 
     # edges: operands -> operation -> result; a later layer's net input two ranks after
