@@ -689,19 +689,21 @@ def _weight_name(w: Value, layering: Layering | None, names: dict[Value, str]) -
 
 def _bias_name(b: Value, layering: Layering | None, names: dict[Value, str]) -> str | None:
     """A bias as the documents name it: a name given (θ4) wins; nn's own bias of a
-    neuron reads b<unit> (units numbered as for ``_weight_name``), a shared
+    neuron reads b<unit> (units numbered as for ``_weight_name``), a layer's
     ``layer<L>.b`` b<L>; None keeps the value's own name (a file's b1)."""
     if b in names:
         return names[b]
     if layering is None:
         return None
+    m = re.match(r"^(?:.*\.)?layer(\d+)\.b$", b.name or "")
+    if m:  # a layer's bias (shared_bias=True), even when one neuron adds it
+        return f"b{m.group(1)}"
     n = layering.neuron_of.get(b)
     if n is not None and n.nn_indexes is not None:
         inputs = len({v.name if v.name is not None else v for v in layering.inputs})
         before = [inputs] + [len(layer) for layer in layering.layers]
         return f"b{sum(before[: n.layer]) + n.index}"
-    m = re.match(r"^(?:.*\.)?layer(\d+)\.b$", b.name or "")
-    return f"b{m.group(1)}" if m else None
+    return None
 
 
 def _label_id(edge: _Edge) -> str:
