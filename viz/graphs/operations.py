@@ -58,7 +58,7 @@ from .base import (
     _value_node,
 )
 from .formula import loss_formula
-from .layers import Layering, find_layers
+from .layers import Layering, Neuron, find_layers
 from .neurons import _bias_name, _draw_neurons, _neuron_names, _weight_name
 
 __all__ = ["draw", "ComputationGraph", "FORMATS", "RANKDIRS"]
@@ -168,16 +168,16 @@ def draw(
     cluster_of: dict[Value, tuple[str, ...]] = (
         _clusters(order, root) if clusters else {v: () for v in order})
     if clusters and layering is not None:  # a file's neurons: clusters from the layers found
-        for v, n in layering.neuron_of.items():
-            if v in cluster_of and n.nn_indexes is None:
-                cluster_of[v] = (f"layer{n.layer}", f"layer{n.layer}.{n.name}")
+        for v, nv in layering.neuron_of.items():
+            if v in cluster_of and nv.nn_indexes is None:
+                cluster_of[v] = (f"layer{nv.layer}", f"layer{nv.layer}.{nv.name}")
     # a layered network's weights and biases stand in the column of what they multiply,
     # outside the layers' bands: see _source_ranks
     ranked = _source_ranks(layering) if layering is not None else []
+    neuron_of: dict[Value, Neuron] = layering.neuron_of if layering is not None else {}
     for rank in ranked:
         for v in rank:
-            if v not in layering.neuron_of or v in set(layering.neuron_of[v].weights) | set(
-                    layering.neuron_of[v].biases):
+            if v not in neuron_of or v in set(neuron_of[v].weights) | set(neuron_of[v].biases):
                 cluster_of[v] = ()
 
     # room for labels; a labelled edge's label is a rank of its own in dot's layout
@@ -209,15 +209,16 @@ def draw(
     for rank in ranked:
         for v in rank:
             if v.is_leaf and kinds[v] == "parameter":
-                if v in layering.neuron_of and v in layering.neuron_of[v].weights:
+                if v in neuron_of and v in neuron_of[v].weights:
                     given = _weight_name(v, layering, labels)
-                    if v in labels or layering.neuron_of[v].nn_indexes is not None:
+                    if v in labels or neuron_of[v].nn_indexes is not None:
                         shown_names[v] = given
                 else:
                     shown_names[v] = _bias_name(v, layering, labels) or shown_names[v]
     for v, label in labels.items():
         shown_names[v] = label
 
+    layers = layering.layers if layering is not None else []
     layering_zs = {z for n in layering.neurons for z in n.zs} if layering is not None else set()
     two_ranks = {f"n{index[drawn_as.get(out, out)]}" for n in (layering.neurons if layering
                  else []) for out in n.outs if drawn_as.get(out, out) in index}
@@ -241,11 +242,8 @@ def draw(
         operation = (_op_text(v, shown_names, merged=v in operands and v not in formulas,
                               formula=formulas.get(v))
                      if in_records and v.parents else None)
-        attrs = _value_node(v, shown, kinds[v], state(v), grads, grads_known, digits,
-                            operation=operation)
-        if in_records and v in layering_zs and layering.neuron_of[v].layer > 1:
-            attrs["ordering"] = "in"  # its in-edges across the column as they are given
-        graph.node(f"n{i}", **attrs)
+        graph.node(f"n{i}", **_value_node(v, shown, kinds[v], state(v), grads, grads_known, digits,
+                                          operation=operation))
         if v.parents and not in_records:
             op_state = "dim" if state(v) == "target" else state(v)  # below the chosen node
             graph.node(f"o{i}", **_op_node(v, op_state, merged=v in operands,
@@ -328,15 +326,6 @@ def draw(
         else:
             local = v.local_grads() if edge_labels else [0.0] * len(v.parents)
             pairs = list(zip(v.parents, local))
-        n = layering.neuron_of.get(v) if layering is not None else None
-        if n is not None and v in layering_zs and n.layer > 1:
-            # in-edges in the order across their column (dot keeps it: ordering=in):
-            # neuron1's own weights above the outputs it reads, the others' below
-            reads = [drawn_as.get(p, p) in index and f"n{index[drawn_as.get(p, p)]}" in two_ranks
-                     for p, _ in pairs]
-            shared = [pf for pf, r in zip(pairs, reads) if r]
-            own = [pf for pf, r in zip(pairs, reads) if not r]
-            pairs = own + shared if n.index == 1 else shared + own
         for p, factor in pairs:
             shown_p = drawn_as.get(p, p)
             if shown_p not in index or shown_p in hidden:  # a constant, inside its operation
@@ -357,14 +346,14 @@ def draw(
         # a later layer's weights: one rank after the layer before's outputs, outside
         # both bands, neuron1's first; the outputs' edges pass between neuron1's weights
         # and the next neurons' (the order mincross keeps: no crossing it could avoid)
-        own = [v for v in rank if v in layering.neuron_of and v not in set(
-            n.a for n in layering.layers[depth - 2])]
+        before = {m.a for m in layers[depth - 2]}
+        weights = [v for v in rank if v in neuron_of and v not in before]
         with dot.subgraph() as same:
             same.attr(rank="same")
-            for v in own:
+            for v in weights:
                 same.node(f"n{index[v]}")
-            for a, b in zip(own, own[1:]):
-                if layering.neuron_of[a] is layering.neuron_of[b]:  # room between neurons
+            for a, b in zip(weights, weights[1:]):
+                if neuron_of[a] is neuron_of[b]:  # room between neurons
                     same.edge(f"n{index[a]}", f"n{index[b]}", style="invis")
 
     if legend:
