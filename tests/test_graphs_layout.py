@@ -396,6 +396,39 @@ def test_operation_view_crosses_only_where_the_network_does(case, rankdir, highl
     assert len(crossing_pairs(g.source)) == own, crossing_pairs(g.source)
 
 
+def edges_through_clusters(source: str) -> list[tuple[str, str, str]]:
+    """(tail, head, cluster caption) for each drawn edge whose path runs inside a cluster
+    that holds neither of its ends (an S-shaped edge through another neuron's box)."""
+    out = subprocess.run(["dot", "-Tjson"], input=source, capture_output=True, text=True,
+                         check=True, timeout=120).stdout
+    data = json.loads(out)
+    objects = data.get("objects", [])
+    boxes = [(set(o.get("nodes", [])), [float(t) for t in o["bb"].split(",")], o["name"])
+             for o in objects if o["name"].startswith("cluster")]
+    gvid = {o["name"]: o["_gvid"] for o in objects}
+    hits = []
+    for tail, head, points in edge_paths(source):
+        for members, (x0, y0, x1, y1), name in boxes:
+            if gvid[tail] in members or gvid[head] in members:
+                continue
+            if any(x0 + 1 < x < x1 - 1 and y0 + 1 < y < y1 - 1 for x, y in points):
+                hits.append((tail, head, name))
+    return hits
+
+
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+@pytest.mark.parametrize("neurons", [False, True], ids=["operations", "neurons"])
+@pytest.mark.parametrize("net", NETWORKS, ids=IDS)
+def test_no_edge_runs_through_a_cluster_it_does_not_enter(net, neurons, rankdir):
+    # before: the operation view's input edges ran through the other neuron's cluster
+    # (seed 001: x1 -> z_h2 through h1), and MLP(2, [2, 2])'s layer 1 -> layer 2 edges
+    # through layer 2's neuron2
+    label, root, params, inputs, layers = net
+    g = draw(root, params=params, neurons=neurons, edge_labels=True, legend=True,
+             rankdir=rankdir)
+    assert not edges_through_clusters(g.source), label
+
+
 def operation_in_record(source: str, node: str) -> str | None:
     """The operation a record says made it: its '= …' row (the DOT's HTML label, parsed)."""
     m = re.search(rf"^\t+{node} \[label=<(<table.*</table>)>", source, re.M)
