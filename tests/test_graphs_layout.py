@@ -429,6 +429,27 @@ def test_no_edge_runs_through_a_cluster_it_does_not_enter(net, neurons, rankdir)
     assert not edges_through_clusters(g.source), label
 
 
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+@pytest.mark.parametrize("net", NETWORKS, ids=IDS)
+def test_input_edges_stay_in_their_column_band(net, rankdir):
+    # before: x1's edges ran over the top of everything, x2's under it (seed 000, 001,
+    # 003, the MLPs); now the inputs stand among the first layer's weights and their
+    # edges run across, between the first and the last of the nodes they join
+    label, root, params, inputs, layers = net
+    g = draw(root, params=params, edge_labels=True, legend=True, rankdir=rankdir)
+    at = layout(g.source)["nodes"]
+    order = _order(root)
+    ends = {g.node_id(v) for v in inputs} | {g.node_id(z) for z in layers[0]}
+    ends |= {g.node_id(w) for z in layers[0] for w in _weights(z, order, params)}
+    k = 1 if rankdir == "LR" else 0  # the coordinate along a column: y (LR) or x (TB)
+    lo = min(at[n][k] - at[n][k + 2] / 2 for n in ends)
+    hi = max(at[n][k] + at[n][k + 2] / 2 for n in ends)
+    firsts = {g.node_id(z) for z in layers[0]}
+    for tail, head, points in edge_paths(g.source):
+        if tail in {g.node_id(v) for v in inputs} and head in firsts:
+            assert all(lo - 1 <= p[k] <= hi + 1 for p in points), (label, tail, head)
+
+
 def operation_in_record(source: str, node: str) -> str | None:
     """The operation a record says made it: its '= …' row (the DOT's HTML label, parsed)."""
     m = re.search(rf"^\t+{node} \[label=<(<table.*</table>)>", source, re.M)

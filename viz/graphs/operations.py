@@ -355,6 +355,16 @@ def draw(
             for a, b in zip(weights, weights[1:]):
                 if neuron_of[a] is neuron_of[b]:  # room between neurons
                     same.edge(f"n{index[a]}", f"n{index[b]}", style="invis")
+        # the outputs' edges between neuron1's weights and the next neurons' (mincross
+        # would as soon send them round the outside): an invisible edge from the first
+        # output to neuron1's last weight, from the last output to each next neuron's
+        # last, which an edge going round would cross
+        outs = [f"n{index[drawn_as.get(m.a, m.a)]}" for m in layers[depth - 2]]
+        for m in layers[depth - 1]:
+            mine = [v for v in weights if neuron_of[v] is m]
+            if mine:
+                tail, head = (outs[0], mine[-1]) if m.index == 1 else (outs[-1], mine[-1])
+                dot.edge(tail, f"n{index[head]}", style="invis")
 
     if legend:
         key = _legend(root, grads, grads_known, edge_labels, on_path is not None,
