@@ -15,13 +15,13 @@ from __future__ import annotations
 import json
 import math
 import re
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from support.availability import require
 
 import nn
 import viz.worked as worked
@@ -31,7 +31,12 @@ from viz.graphs import draw
 from viz.graphs import style
 from viz.worked.example import bundled_examples
 
-pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="the system dot lays out")
+
+
+@pytest.fixture(autouse=True)
+def _system_dot() -> None:
+    # a skip without dot, a failure under CHAINRULE_REQUIRE_TOOLS=1 (CI installs it)
+    require("dot", "the system dot lays out")
 
 EXAMPLES = {p.stem: p for p in bundled_examples()}
 
@@ -101,6 +106,13 @@ def px(points: float) -> float:
     return points * 96 / 72  # CSS pixels at 100 %
 
 
+def page_px(source: str) -> float:
+    """The width of the page a reader gets: the SVG's own width (the layout and its pad)."""
+    svg = subprocess.run(["dot", "-Tsvg"], input=source, capture_output=True, text=True,
+                         check=True, timeout=120).stdout
+    return px(float(re.search(r'<svg width="([0-9.]+)pt"', svg).group(1)))
+
+
 def networks():
     """(label, root, params, inputs [Value], layers [[z Value]]) of every network checked."""
     found = []
@@ -164,18 +176,35 @@ def test_neuron_view_columns_and_order(net, rankdir):
 
 @pytest.mark.parametrize("stem", sorted(FILE_LAYERS))
 def test_neuron_view_of_each_example_fits_a_900px_column(stem):
+    # with the legend, and with --wrt each parameter (its red path and the legend's note):
+    # seed 001 --wrt b1 was 902 px
+    example = worked.load(EXAMPLES[stem])
     values, root, params = file_values(EXAMPLES[stem])
-    g = draw(root, neurons=True, params=params, edge_labels=True, legend=True)
-    width, _ = layout(g.source)["bb"]
-    assert px(width) <= 900, (stem, px(width))
+    for wrt in [None, *example.params]:
+        g = draw(root, neurons=True, params=params, edge_labels=True, legend=True, highlight=wrt)
+        assert page_px(g.source) <= 900, (stem, wrt, page_px(g.source))
 
 
 def test_operation_view_of_seed001_fits_1400px():
     # before this layout: 3231 px wide (Helvetica widths, every * and + node, constants);
-    # then 1,824 px with an operation node between each record and the next
+    # then 1,824 px with an operation node between each record and the next; 1,409 px
+    # with --wrt b1
+    example = worked.load(EXAMPLES["seed001_2-2-1_shared_bias"])
     values, root, params = file_values(EXAMPLES["seed001_2-2-1_shared_bias"])
-    g = draw(root, params=params, edge_labels=True, legend=True)
-    assert px(layout(g.source)["bb"][0]) <= 1400, px(layout(g.source)["bb"][0])
+    for wrt in [None, *example.params]:
+        g = draw(root, params=params, edge_labels=True, legend=True, highlight=wrt)
+        assert page_px(g.source) <= 1400, (wrt, page_px(g.source))
+
+
+@pytest.mark.parametrize("view,limit", [(["--neurons"], 900), ([], 1400)], ids=["neurons", "ops"])
+def test_the_commands_wrt_figures_fit(tmp_path, view, limit):
+    # the reviewer's commands: `chainrule draw seed001 [--neurons] --edge-labels --legend
+    # --wrt b1` were 902 px (neuron view) and 1,409 px (operation view)
+    out = run_cli("draw", "seed001", *view, "--edge-labels", "--legend", "--wrt", "b1",
+                  "-o", "f.dot", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    source = (tmp_path / "f.dot").read_text(encoding="utf-8")
+    assert page_px(source) <= limit, page_px(source)  # the PNG's width, 96 dpi
 
 
 @pytest.mark.parametrize("stem", sorted(FILE_LAYERS))
@@ -201,15 +230,28 @@ def test_seed003_3_4_2_is_no_longer_a_tower():
     assert px(width) <= 900 and px(height) <= 900, (px(width), px(height))
 
 
-def test_net_out_names_are_layered_too(tmp_path):
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+@pytest.mark.parametrize("neurons", [True, False], ids=["neurons", "operations"])
+def test_net_out_names_are_layered_too(tmp_path, neurons, rankdir):
     values, root, params = file_values(write_net_out(tmp_path))
-    g = draw(root, neurons=True, params=params, edge_labels=True)
-    assert g.neurons == 3
+    g = draw(root, neurons=neurons, params=params, edge_labels=True, legend=True, rankdir=rankdir)
+    if neurons:
+        assert g.neurons == 3
     at = layout(g.source)["nodes"]
-    x = {k: at[g.node_id(values[k])][0] for k in ("i1", "net_h1", "net_h2", "net_o1", "loss")}
-    assert x["i1"] < x["net_h1"] == x["net_h2"] < x["net_o1"] < x["loss"]
-    assert at[g.node_id(values["net_h1"])][1] > at[g.node_id(values["net_h2"])][1]  # h1 on top
-    assert ">h1<" in g.source and ">h2<" in g.source and ">o1<" in g.source  # net_h1/out_h1: h1
+    # across the columns: x grows (LR) or y falls (TB, y up); along one: h1 before h2
+    across = (lambda v: at[g.node_id(values[v])][0]) if rankdir == "LR" else (
+        lambda v: -at[g.node_id(values[v])][1])
+    along = (lambda v: -at[g.node_id(values[v])][1]) if rankdir == "LR" else (
+        lambda v: at[g.node_id(values[v])][0])
+    x = {k: across(k) for k in ("i1", "i2", "net_h1", "net_h2", "net_o1", "loss")}
+    assert x["i1"] == x["i2"] < x["net_h1"] == x["net_h2"] < x["net_o1"] < x["loss"], x
+    assert along("i1") < along("i2") and along("net_h1") < along("net_h2")  # 1 before 2
+    if neurons:
+        assert ">h1<" in g.source and ">h2<" in g.source and ">o1<" in g.source  # net_h1: h1
+    else:  # every name of the file is a record's header
+        for name in ("i1", "w1", "b1", "net_h1", "out_h1", "net_o1", "out_o1", "target"):
+            assert f"<b>{name}</b>" in g.source, name
+        assert len(crossing_pairs(g.source)) == own_crossings([(3, 2), (2, 1)])  # i1 i2 b1
 
 
 # --- the operation view ---------------------------------------------------------------
@@ -223,11 +265,10 @@ def test_operation_view_keeps_each_layer_in_its_column_band(net):
     order = _order(root)
 
     def band(zs: list[Value]) -> tuple[float, float]:
-        # a neuron's drawn nodes: its net input z, the operation making it, its weights
+        # a neuron's operations: its net input z and the operation making it
         ids = set()
         for z in zs:
             ids |= {g.node_id(z), g.op_id(z)}
-            ids |= {g.node_id(w) for w in _weights(z, order, params)}
         xs = [at[i][0] - at[i][2] / 2 for i in ids] + [at[i][0] + at[i][2] / 2 for i in ids]
         return min(xs), max(xs)
 
@@ -235,6 +276,14 @@ def test_operation_view_keeps_each_layer_in_its_column_band(net):
     spans += [band(layer) for layer in layers]
     for (lo1, hi1), (lo2, hi2) in zip(spans, spans[1:]):
         assert hi1 < lo2, (label, spans)
+    # the weights stand left of the layer they feed, beside what they multiply (the
+    # inputs, or the layer before), never inside an earlier layer's band
+    for k, layer in enumerate(layers):
+        for z in layer:
+            for w in _weights(z, order, params):
+                x, _, width, _ = at[g.node_id(w)]
+                assert x + width / 2 < spans[k + 1][0], (label, w.name)
+                assert x >= spans[k][0] - 1, (label, w.name)  # not left of its sources
     for layer in layers:  # neuron1's z above neuron2's
         ys = [at[g.node_id(z)][1] for z in layer]
         assert ys == sorted(ys, reverse=True), (label, ys)
@@ -254,6 +303,151 @@ def _weights(z: Value, order: list[Value], params) -> list[Value]:
         elif v.op == "*" and v.name is None:
             found += [p for p in v.parents if p in chosen]
     return found
+
+
+def edge_paths(source: str) -> list[tuple[str, str, list[tuple[float, float]]]]:
+    """Every drawn edge of ``dot -Tjson``'s layout: (tail, head, its path sampled along
+    its cubic Bézier pieces); invisible edges left out."""
+    out = subprocess.run(["dot", "-Tjson"], input=source, capture_output=True, text=True,
+                         check=True, timeout=120).stdout
+    data = json.loads(out)
+    name = {o["_gvid"]: o["name"] for o in data.get("objects", [])}
+    found = []
+    for e in data.get("edges", []):
+        if e.get("style") == "invis":
+            continue
+        points: list[tuple[float, float]] = []
+        for op in e.get("_draw_", []):
+            if op["op"] in ("b", "B"):
+                ctrl = op["points"]
+                for k in range(0, len(ctrl) - 3, 3):  # B(t) = Σ C(3,i) (1-t)^(3-i) t^i P_i
+                    p0, p1, p2, p3 = ctrl[k:k + 4]
+                    for i in range(21):
+                        t = i / 20
+                        points.append(tuple(
+                            (1 - t) ** 3 * a + 3 * (1 - t) ** 2 * t * b + 3 * (1 - t) * t * t * c
+                            + t ** 3 * d for a, b, c, d in zip(p0, p1, p2, p3)))
+        found.append((name[e["tail"]], name[e["head"]], points))
+    return found
+
+
+def _proper_cross(p, q, r, s) -> bool:
+    def orient(a, b, c):
+        return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+    return orient(r, s, p) * orient(r, s, q) < 0 and orient(p, q, r) * orient(p, q, s) < 0
+
+
+def crossing_pairs(source: str) -> list[tuple[tuple[str, str], tuple[str, str]]]:
+    """Pairs of drawn edges, sharing no end, whose paths intersect."""
+    paths = edge_paths(source)
+    found = []
+    for k, (a, b, pa) in enumerate(paths):
+        for c, d, pb in paths[k + 1:]:
+            if {a, b} & {c, d}:
+                continue
+            if any(_proper_cross(pa[i], pa[i + 1], pb[j], pb[j + 1])
+                   for i in range(len(pa) - 1) for j in range(len(pb) - 1)):
+                found.append(((a, b), (c, d)))
+    return found
+
+
+def own_crossings(layers: list[tuple[int, int]]) -> int:
+    """The crossings of the network itself, drawn in columns with straight edges: between
+    two columns where each of s sources feeds each of n neurons, two edges cross when
+    their sources and their neurons come in opposite orders, C(s, 2)·C(n, 2) pairs.
+    ``layers``: (sources every neuron reads, neurons) for each layer; a neuron's own
+    weights and bias feed it alone and cross nothing."""
+    return sum(math.comb(s, 2) * math.comb(n, 2) for s, n in layers)
+
+
+def _mlp_2_2_2() -> Value:
+    model = nn.MLP(2, [2, 2], seed=3)
+    loss = nn.squared_error(model([Value(0.1, "x1"), Value(0.2, "x2")]), [0.5, 0.5])
+    loss.backward()
+    return loss
+
+
+# (graph, the network's own crossings): seed 001's layer 1 reads x1, x2 and the shared b1
+CROSSING_CASES = {
+    "seed001": (lambda **kw: draw(*_file_root("seed001_2-2-1_shared_bias"), **kw),
+                own_crossings([(3, 2), (2, 1)])),
+    "seed000": (lambda **kw: draw(*_file_root("seed000_3-2-1_textbook"), **kw),
+                own_crossings([(3, 2), (2, 1)])),
+    "seed002-chain": (lambda **kw: draw(*_file_root("seed002_1-1-1_training"), **kw),
+                      own_crossings([(1, 1), (1, 1)])),
+    "MLP(2, [2, 2])": (lambda **kw: draw(_mlp_2_2_2(), **kw), own_crossings([(2, 2), (2, 2)])),
+}
+
+
+def _file_root(stem: str) -> tuple[Value]:
+    values, root, params = file_values(EXAMPLES[stem])
+    return (root,)
+
+
+@pytest.mark.parametrize("case,rankdir,highlight", [
+    (case, rankdir, highlight) for case in sorted(CROSSING_CASES) for rankdir in ("LR", "TB")
+    for highlight in ([None, "b1"] if case == "seed001" else [None])])  # --wrt b1
+def test_operation_view_crosses_only_where_the_network_does(case, rankdir, highlight):
+    # before: seed 001 had 2 crossings LR (its input edges arcing round the layer band)
+    # and 4 TB; MLP(2, [2, 2]) 3 LR and 6 TB, where the networks have 3 and 2
+    make, own = CROSSING_CASES[case]
+    assert own == {"seed001": 3, "seed000": 3, "seed002-chain": 0, "MLP(2, [2, 2])": 2}[case]
+    g = make(edge_labels=True, legend=True, rankdir=rankdir, highlight=highlight)
+    assert len(crossing_pairs(g.source)) == own, crossing_pairs(g.source)
+
+
+def edges_through_clusters(source: str) -> list[tuple[str, str, str]]:
+    """(tail, head, cluster caption) for each drawn edge whose path runs inside a cluster
+    that holds neither of its ends (an S-shaped edge through another neuron's box)."""
+    out = subprocess.run(["dot", "-Tjson"], input=source, capture_output=True, text=True,
+                         check=True, timeout=120).stdout
+    data = json.loads(out)
+    objects = data.get("objects", [])
+    boxes = [(set(o.get("nodes", [])), [float(t) for t in o["bb"].split(",")], o["name"])
+             for o in objects if o["name"].startswith("cluster")]
+    gvid = {o["name"]: o["_gvid"] for o in objects}
+    hits = []
+    for tail, head, points in edge_paths(source):
+        for members, (x0, y0, x1, y1), name in boxes:
+            if gvid[tail] in members or gvid[head] in members:
+                continue
+            if any(x0 + 1 < x < x1 - 1 and y0 + 1 < y < y1 - 1 for x, y in points):
+                hits.append((tail, head, name))
+    return hits
+
+
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+@pytest.mark.parametrize("neurons", [False, True], ids=["operations", "neurons"])
+@pytest.mark.parametrize("net", NETWORKS, ids=IDS)
+def test_no_edge_runs_through_a_cluster_it_does_not_enter(net, neurons, rankdir):
+    # before: the operation view's input edges ran through the other neuron's cluster
+    # (seed 001: x1 -> z_h2 through h1), and MLP(2, [2, 2])'s layer 1 -> layer 2 edges
+    # through layer 2's neuron2
+    label, root, params, inputs, layers = net
+    g = draw(root, params=params, neurons=neurons, edge_labels=True, legend=True,
+             rankdir=rankdir)
+    assert not edges_through_clusters(g.source), label
+
+
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+@pytest.mark.parametrize("net", NETWORKS, ids=IDS)
+def test_input_edges_stay_in_their_column_band(net, rankdir):
+    # before: x1's edges ran over the top of everything, x2's under it (seed 000, 001,
+    # 003, the MLPs); now the inputs stand among the first layer's weights and their
+    # edges run across, between the first and the last of the nodes they join
+    label, root, params, inputs, layers = net
+    g = draw(root, params=params, edge_labels=True, legend=True, rankdir=rankdir)
+    at = layout(g.source)["nodes"]
+    order = _order(root)
+    ends = {g.node_id(v) for v in inputs} | {g.node_id(z) for z in layers[0]}
+    ends |= {g.node_id(w) for z in layers[0] for w in _weights(z, order, params)}
+    k = 1 if rankdir == "LR" else 0  # the coordinate along a column: y (LR) or x (TB)
+    lo = min(at[n][k] - at[n][k + 2] / 2 for n in ends)
+    hi = max(at[n][k] + at[n][k + 2] / 2 for n in ends)
+    firsts = {g.node_id(z) for z in layers[0]}
+    for tail, head, points in edge_paths(g.source):
+        if tail in {g.node_id(v) for v in inputs} and head in firsts:
+            assert all(lo - 1 <= p[k] <= hi + 1 for p in points), (label, tail, head)
 
 
 def operation_in_record(source: str, node: str) -> str | None:

@@ -46,7 +46,8 @@ def test_the_graph_reads_in_a_browser(cells, svg_in_browser):
     (bundle,) = rich_outputs(cells[1])
     boxes = svg_in_browser(bundle["image/svg+xml"])
     words = {word for box in boxes for word in box.text.split()}
-    assert {"layer1", "layer2", "neuron1", "neuron2", "w1", "b", "loss"} <= words  # clusters, short names
+    # clusters (layer1 · neuron1), the documents' names of weights and the shared bias
+    assert {"layer1", "layer2", "neuron1", "neuron2", "w13", "w35", "b1", "loss"} <= words
     assert {"0.2748", "0.5933", "0.7514"} <= words  # the document's loss, a_h1 and ŷ
     assert all(box.width > 0 and box.height > 0 for box in boxes)
     assert overlapping_texts(boxes) == []
@@ -66,3 +67,18 @@ def test_the_gradient_is_explained_as_two_paths(cells):
     latex = bundle["text/latex"]
     assert "0.02836" in latex  # ∂loss/∂b1 = 0.01337 + 0.01500 at four digits
     assert "0.01337" in latex and "0.01500" in latex
+
+
+def test_the_prose_describes_the_graph_drawn(cells):
+    # before: "each circle the operation that made it", under a graph with no circles
+    import json
+
+    notebook = json.loads(TUTORIAL.read_text(encoding="utf-8"))
+    prose = "".join(next(c["source"] for c in notebook["cells"] if c["cell_type"] == "markdown"
+                         and "".join(c["source"]).startswith("## 2. The computation graph")))
+    (bundle,) = rich_outputs(cells[1])
+    svg = bundle["image/svg+xml"]
+    assert "circle" not in prose and "<ellipse" not in svg  # no operation circles said or drawn
+    for quoted in re.findall(r"`(= [^`]+)`", prose):  # each operation the prose quotes is drawn
+        assert f">{quoted}<" in svg.replace("&#45;", "-"), quoted
+    assert re.findall(r"`(= [^`]+)`", prose)

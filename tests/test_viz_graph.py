@@ -112,22 +112,41 @@ def record(source: str, graph, value: Value) -> dict[str, str]:
 
 
 def cluster_paths(source: str) -> dict[str, tuple[str, ...]]:
-    """Node id -> the labels of the clusters that enclose it, outermost first."""
-    where: dict[str, tuple[str, ...]] = {}
-    stack: list[str | None] = []
+    """Node id -> the captions of the clusters that enclose it, outermost first.
+
+    A caption is the cluster's label, or, in a layered network, a caption node
+    inside it (``caption<k>``, drawn as a node so that no edge runs through it);
+    the first neuron's caption names its layer too, "layer1 · h1", the layer's
+    cluster then having no label of its own.
+    """
+    found: list[dict] = []  # each cluster: label, caption, parent
+    open_: list[int | None] = []  # the subgraphs open: a cluster's index, or None
+    members: dict[str, list[int]] = {}
     for line in source.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("subgraph cluster_"):
-            stack.append(None)
-        elif stripped == "}" and stack:
-            stack.pop()
-        elif stack and stack[-1] is None and re.search(r"\blabel=", stripped) and "[" not in stripped:
-            stack[-1] = re.search(r"\blabel=(\"[^\"]*\"|\S+)", stripped).group(1).strip('"')
-        else:
-            m = re.match(r"(n\d+|o\d+) \[", stripped)
-            if m:
-                where[m.group(1)] = tuple(s for s in stack if s is not None)
-    return where
+        s = line.strip()
+        inside = [k for k in open_ if k is not None]
+        if s.startswith("subgraph cluster_"):
+            found.append({"label": None, "caption": None, "parent": inside[-1] if inside else None})
+            open_.append(len(found) - 1)
+        elif s.endswith("{") and not s.startswith("digraph"):
+            open_.append(None)
+        elif s == "}" and open_:
+            open_.pop()
+        elif inside and found[inside[-1]]["label"] is None and re.search(r"\blabel=", s) \
+                and " [" not in s:
+            found[inside[-1]]["label"] = re.search(r"\blabel=(\"[^\"]*\"|\S+)", s).group(1).strip('"')
+        elif m := re.match(r"(caption\d+) \[label=(\"[^\"]*\"|\S+)", s):
+            found[inside[-1]]["caption"] = m.group(2).strip('"')
+        elif m := re.match(r"(n\d+|o\d+) \[", s):
+            members[m.group(1)] = inside
+    for c in found:
+        if not c["label"] and c["caption"]:
+            *layer, own = c["caption"].split(" · ")
+            c["label"] = own
+            if layer and c["parent"] is not None and not found[c["parent"]]["label"]:
+                found[c["parent"]]["label"] = layer[0]
+    return {node: tuple(found[k]["label"] for k in path if found[k]["label"])
+            for node, path in members.items()}
 
 
 # --- ids and determinism ------------------------------------------------------------
@@ -449,10 +468,11 @@ def test_clusters_follow_dotted_names():
     g = draw(net["loss"])
     where = cluster_paths(g.source)
     n = lambda name: where[g.node_id(net[name])]  # noqa: E731
-    assert n("layer1.neuron1.w1") == ("layer1", "neuron1")
+    # a layered network's weights and biases stand in the column of what they multiply,
+    # outside the layer bands (the edges from the inputs then cross only as the network's)
+    assert n("layer1.neuron1.w1") == () and n("layer1.b") == ()
     assert n("layer1.neuron2.z") == ("layer1", "neuron2")
     assert n("layer2.neuron1.a") == ("layer2", "neuron1")
-    assert n("layer1.b") == ("layer1",)
     assert n("x1") == () and n("loss") == ()
     # an unnamed product consumed inside one neuron joins it, its operation too
     assert n("layer1.neuron1.p1") == ("layer1", "neuron1")
@@ -460,26 +480,33 @@ def test_clusters_follow_dotted_names():
     assert where[g.op_id(net["layer1.neuron1.a"])] == ("layer1", "neuron1")
     # consumers in two clusters: stays outside
     assert n("shared") == ()
-    # inside its cluster a node shows its short name
-    assert record(g.source, g, net["layer1.neuron2.w1"])["name"] == "w1"
-    assert record(g.source, g, net["layer1.b"])["name"] == "b"
+    # outside its neuron a weight reads w<from><to> (units: x1 x2 = 1 2, layer 1 = 3 4),
+    # the shared bias of layer 1 b1; inside its cluster a node shows its short name
+    assert record(g.source, g, net["layer1.neuron2.w1"])["name"] == "w14"
+    assert record(g.source, g, net["layer2.neuron1.w2"])["name"] == "w45"
+    assert record(g.source, g, net["layer1.b"])["name"] == "b1"
+    assert record(g.source, g, net["layer1.neuron2.z"])["name"] == "z"
 
 
 def test_clusters_off_the_highlighted_path_are_dimmed():
     net = nn_style_net()
     g = draw(net["loss"], highlight="layer2.neuron1.w1")
     # each cluster's attribute line, in the order the clusters appear
-    found = re.findall(r'^\t+color="([^"]+)" .*label=(\w+)', g.source, re.M)
+    found = re.findall(r'^\t+color="([^"]+)" .*style="rounded,filled"', g.source, re.M)
     # layer 1 first, as the layered view draws it; only layer 2 is on the path
-    assert [label for _, label in found] == ["layer1", "neuron1", "neuron2", "layer2", "neuron1"]
-    assert [colour for colour, _ in found] == [style.DIM_BORDER] * 3 + [style.CLUSTER_BORDER] * 2
+    assert found == [style.DIM_BORDER] * 3 + [style.CLUSTER_BORDER] * 2
+    # the captions, nodes of their neurons' clusters: layer 1's dimmed
+    captions = re.findall(r'^\t+caption\d+ \[label="?([^"]+?)"? fontcolor="([^"]+)"', g.source, re.M)
+    assert captions == [("layer1 · neuron1", style.DIM_TEXT), ("neuron2", style.DIM_TEXT),
+                        ("layer2 · neuron1", style.CLUSTER_TEXT)]
 
 
 def test_clusters_can_be_turned_off():
     net = nn_style_net()
     g = draw(net["loss"], clusters=False)
     assert "subgraph" not in g.source
-    assert record(g.source, g, net["layer1.neuron2.w1"])["name"] == "layer1.neuron2.w1"
+    assert record(g.source, g, net["layer1.neuron2.z"])["name"] == "layer1.neuron2.z"
+    assert record(g.source, g, net["layer1.neuron2.w1"])["name"] == "w14"  # the documents' name
 
 
 # --- options and limits --------------------------------------------------------------
@@ -491,7 +518,7 @@ def test_rankdir_and_legend():
     assert "rankdir=LR" in draw(net["loss"]).source
     assert "legend" not in nodes(draw(net["loss"]).source)
     g = draw(net["loss"], legend=True, edge_labels=True, highlight="w2")
-    key = " ".join(cells(nodes(g.source)["legend"]))
+    key = " ".join(c for c in cells(nodes(g.source)["legend"]) if c)  # a note may take two lines
     for word in ("parameter", "input", "constant", "intermediate", "output", "operation",
                  "∂loss/∂node", "∂out/∂in", "paths to the chosen node"):
         assert word in key, word

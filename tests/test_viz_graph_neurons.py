@@ -135,22 +135,11 @@ def by_name(source: str) -> dict[str, str]:
 
 
 def clusters(source: str) -> dict[str, tuple[str, ...]]:
-    """Record id -> the labels of the clusters around it, outermost first."""
-    where: dict[str, tuple[str, ...]] = {}
-    stack: list[list] = []  # [is_cluster, label]
-    for line in source.splitlines():
-        s = line.strip()
-        if s.endswith("{") and not s.startswith("digraph"):
-            stack.append([s.startswith("subgraph cluster_"), None])
-        elif s == "}" and stack:
-            stack.pop()
-        elif stack and stack[-1][0] and stack[-1][1] is None and re.match(r"\w+=", s) and " [" not in s:
-            stack[-1][1] = re.search(r"\blabel=(\"[^\"]*\"|\S+)", s).group(1).strip('"')
-        else:
-            m = re.match(r"(n\d+) \[", s)
-            if m:
-                where[m.group(1)] = tuple(label for is_cluster, label in stack if is_cluster)
-    return where
+    """Record id -> the captions of the clusters around it, outermost first (a caption
+    drawn as a node of its cluster included: see test_viz_graph.cluster_paths)."""
+    from test_viz_graph import cluster_paths
+
+    return {k: v for k, v in cluster_paths(source).items() if k.startswith("n")}
 
 
 def edges(source: str) -> dict[tuple[str, str], str]:
@@ -248,7 +237,9 @@ def test_seed001_at_the_documents_precision():
     g3 = draw(seed001_loss(), neurons=True, edge_labels=True, digits=3,
               names=shared_bias_2_2_1().doc_names)
     drawn3, named3 = records(g3.source), by_name(g3.source)
-    assert drawn3[named3["layer1.b"]]["rows"]["value"][1] == "0.0284"  # two paths summed
+    # the shared bias under the document's name b1, its grad the two paths summed
+    assert "layer1.b" not in named3
+    assert drawn3[named3["b1"]]["rows"]["value"][1] == "0.0284"
     into_out = edges(g3.source)
     w5 = weight_label(into_out[(named3["layer1/neuron1"], named3["layer2/neuron1"])])
     w6 = weight_label(into_out[(named3["layer1/neuron2"], named3["layer2/neuron1"])])
@@ -569,3 +560,70 @@ def test_seed001_neuron_view_renders_to_svg(backend):
     assert "0.2748" in texts[named["loss"]]
     labels = " ".join(t.text for t in root.iter(f"{SVG}text") if t.text)
     assert "w13 = 0.15" in labels and "w45 = 0.45" in labels
+
+
+# --- the documents' names: names= in both views, the target's own name -----------------
+
+
+def _textbook_loss():
+    from nn import textbook_3_2_1
+
+    doc = textbook_3_2_1()
+    loss = squared_error(doc.model(doc.inputs), doc.target)
+    loss.backward()
+    return doc, loss
+
+
+def _seed000_biases() -> dict[str, float]:
+    """Units 4, 5, 6's biases as seed 000's file writes them (b4 = -0.4 is the textbook's θ4:
+    the document's "a4 = sigmoid(inputs * weights + b4)")."""
+    import tomllib
+    from viz.worked.example import bundled_examples
+
+    (path,) = [p for p in bundled_examples() if p.stem.startswith("seed000")]
+    params = tomllib.loads(path.read_text(encoding="utf-8"))["params"]
+    return {f"θ{unit}": params[f"b{unit}"] for unit in (4, 5, 6)}
+
+
+def test_names_given_are_the_neuron_views_bias_rows():
+    # before: the DOT with names=doc.doc_names was byte-identical to names=None, the bias
+    # rows reading "b"
+    doc, loss = _textbook_loss()
+    g = draw(loss, neurons=True, names=doc.doc_names)
+    assert g.source != draw(loss, neurons=True).source
+    drawn, named = records(g.source), by_name(g.source)
+    theta = _seed000_biases()
+    for key, unit in (("layer1/neuron1", 4), ("layer1/neuron2", 5), ("layer2/neuron1", 6)):
+        rows = drawn[named[key]]["rows"]
+        assert "b" not in rows, key
+        assert float(rows[f"θ{unit}"][0]) == pytest.approx(theta[f"θ{unit}"]), key
+
+
+def test_names_given_are_the_operation_views_records():
+    doc, loss = _textbook_loss()
+    g = draw(loss, names=doc.doc_names, digits=6)
+    assert g.source != draw(loss).source
+    heads = {}
+    for m in re.finditer(r"<b>([^<]+)</b></font></td></tr><tr><td align=\"left\"><font[^>]*>data"
+                         r"</font></td><td align=\"right\"><font[^>]*>([-0-9.e]+)<", g.source):
+        heads[m.group(1)] = float(m.group(2))
+    for symbol, value in _seed000_biases().items():
+        assert heads[symbol] == pytest.approx(value), symbol
+    assert heads["w46"] == pytest.approx(-0.3) and heads["w14"] == pytest.approx(0.2)
+
+
+def test_the_loss_says_the_files_target_name():
+    # before: seed 000's loss box read ½(y − ŷ)² where the file says t = 1
+    import viz.worked as worked
+    from viz.cli.figures import _root
+    from viz.worked.example import bundled_examples
+
+    (path,) = [p for p in bundled_examples() if p.stem.startswith("seed000")]
+    example = worked.load(path)
+    values = worked.build(example)
+    worked.backward(example, values)
+    g = draw(_root(example, values), neurons=True, params=[values[k] for k in example.params])
+    (loss,) = [r for r in records(g.source).values() if r["name"] == "loss"]
+    assert loss["note"] == "= ½(t − ŷ)²"
+    assert loss["rows"]["t"][0] == "1"  # "From the notes (target = 1)"
+    assert "y" not in loss["rows"]

@@ -116,12 +116,14 @@ def test_clusters_render(backend):
     z.name = "layer1.neuron1.z"
     svg = draw(z.sigmoid()).pipe("svg", backend=backend)
     root = ET.fromstring(svg)
-    labels = [
-        [t.text for t in g.iter(f"{SVG}text")]
-        for g in root.iter(f"{SVG}g")
-        if g.get("class") == "cluster"
-    ]
-    assert labels == [["layer1"], ["neuron1"]]
+    groups = [g for g in root.iter(f"{SVG}g") if g.get("class") in ("cluster", "node")]
+    clusters = [g for g in groups if g.get("class") == "cluster"]
+    assert len(clusters) == 2  # layer1 around neuron1
+    # the caption is a node inside the neuron's cluster (edges route round nodes, not
+    # round cluster labels), naming the layer too
+    captions = [[t.text for t in g.iter(f"{SVG}text")] for g in groups
+                if g.get("class") == "node" and g.find(f"{SVG}title").text.startswith("caption")]
+    assert captions == [["layer1 · neuron1"]]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -420,9 +420,23 @@ def _edge_label_attrs(highlighting: bool, on: bool) -> dict[str, str]:
     return {"fontcolor": style.DIM_TEXT}
 
 
-def _cluster_attrs(sub: Any, path: tuple[str, ...], dim: bool) -> None:
+def cluster_caption(path: tuple[str, ...]) -> str:
+    """A cluster's caption: 'layer1.neuron2' inside 'layer1' reads 'neuron2'."""
+    return path[-1].rsplit(".", 1)[-1]
+
+
+def caption_node(graph: Any, node_id: str, text: str, dim: bool) -> None:
+    """A cluster's caption drawn as a node of its own (a cluster's label is no obstacle
+    to dot's edge routing; a node is: no edge runs through the caption)."""
+    graph.node(node_id, label=text, shape="plaintext", fontsize="10", height="0.2",
+               width="0.3", margin="0.03,0.01",
+               fontcolor=style.DIM_TEXT if dim else style.CLUSTER_TEXT)
+
+
+def _cluster_attrs(sub: Any, path: tuple[str, ...], dim: bool, captioned: bool = True) -> None:
+    """A cluster's look; ``captioned=False``: no label (its caption is a node, caption_node)."""
     sub.attr(
-        label=path[-1].rsplit(".", 1)[-1],  # 'layer1.neuron2' inside 'layer1' reads 'neuron2'
+        label=cluster_caption(path) if captioned else "",
         labeljust="l",
         style="rounded,filled",
         fillcolor=style.CLUSTER_FILLS[(len(path) - 1) % len(style.CLUSTER_FILLS)],
@@ -462,10 +476,11 @@ def _legend(
 def _legend_node(rows: list[str], highlighted: bool) -> dict[str, str]:
     """The legend's box around its rows, with the note on red paths when there are any."""
     if highlighted:
-        rows.append(
-            f'<tr><td></td><td align="left"><font color="{style.HIGHLIGHT}">'
-            "red: paths to the chosen node</font></td></tr>"
-        )
+        for line in ("red: paths to the", "chosen node"):  # two short lines: no wider key
+            rows.append(
+                f'<tr><td></td><td align="left"><font color="{style.HIGHLIGHT}">'
+                f"{line}</font></td></tr>"
+            )
     label = (
         '<<table border="1" cellborder="0" cellspacing="2" cellpadding="2" color="#BBBBBB">'
         + "".join(rows)

@@ -3,7 +3,8 @@
 ``loss_formula`` writes the part of a graph between the network's outputs and
 the root as infix text, the way the documents print it: ``½(y − ŷ)²``.  A
 network output is ŷ (ŷ1, ŷ2, … for several); what it is compared with in a
-subtraction (an input leaf or a plain number) is its target y (y1, y2, …).
+subtraction (an input leaf or a plain number) is its target: its own name when it
+has one (t, y_true), else y (y1, y2, …).
 Large loss parts (more than ``MAX_OPS`` operations) get no formula.
 """
 
@@ -57,7 +58,9 @@ def loss_formula(
             for here, there in ((ps[0], ps[1]), (ps[1], ps[0])):
                 if there in predictions and (here.is_leaf or here.is_constant) \
                         and here not in predictions and (name_targets or not here.is_constant):
-                    targets.setdefault(here, predictions[there].replace("ŷ", "y"))
+                    # the file's or model's own name for its target (t, y_true), else y
+                    own = here.name if here.name and not here.is_constant else None
+                    targets.setdefault(here, own or predictions[there].replace("ŷ", "y"))
         if op == "sum" and len(ps) == 1:
             return write(ps[0])
         if op in ("+", "sum"):

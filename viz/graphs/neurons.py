@@ -26,6 +26,8 @@ from .base import (
     _highlighted,
     _kinds,
     _legend_node,
+    caption_node,
+    cluster_caption,
     _short_name,
     _value_node,
     header_cell,
@@ -307,7 +309,7 @@ def _draw_neurons(
                 if place[rec.first] and shown.startswith(place[rec.first][-1] + "."):
                     shown = shown[len(place[rec.first][-1]) + 1:]
                 attrs = _layered_neuron_node(rec, shown, is_root, st, grads, grads_known, digits,
-                                             prediction.get(rec.neuron))
+                                             prediction.get(rec.neuron), names)
             else:
                 shown = rec.name[len(rec.place[-1]) + 1:] if place[rec.first] else rec.name
                 attrs = _neuron_node(rec, shown, is_root, st, grads, grads_known, digits)
@@ -316,6 +318,8 @@ def _draw_neurons(
         else:
             leaf_name = rec.name if rec.neuron is None and layering is not None else \
                 _short_name(rec.name, place[rec.first])
+            if names and rec.members[0] in names:  # the document's name (b1, θ4)
+                leaf_name = names[rec.members[0]]
             count = shared.get(rec.first, 0)
             if layering is None and rec.first not in in_column:
                 count = 0
@@ -398,9 +402,13 @@ def _emit_columns(
         clustered = bool(neurons) and bool(place[neurons[0].first])
         if clustered:
             path = place[neurons[0].first]
+            dim = highlighting and path not in lit
             with dot.subgraph(name=f"cluster_{next(numbered)}") as sub:
-                _cluster_attrs(sub, path, dim=highlighting and path not in lit)
-                _rank(sub, neurons, emit, reverse=rankdir in ("LR", "RL"))
+                # its caption a node before neuron1 (above it LR, left of it TB): no edge
+                # runs through it, as one would through a cluster's label
+                _cluster_attrs(sub, path, dim=dim, captioned=False)
+                _rank(sub, neurons, emit, reverse=rankdir in ("LR", "RL"),
+                      caption=(f"caption{column}", cluster_caption(path), dim))
             rest = [r for r in recs if r.kind != "neuron"]
             if rest:
                 _rank(dot, rest, emit, reverse=False)
@@ -408,7 +416,8 @@ def _emit_columns(
             _rank(dot, recs, emit, reverse=False)
 
 
-def _rank(graph: Any, column: list[_Record], emit: Any, reverse: bool) -> None:
+def _rank(graph: Any, column: list[_Record], emit: Any, reverse: bool,
+          caption: tuple[str, str, bool] | None = None) -> None:
     """Records in one rank, in this order: top to bottom (LR, RL) or left to right (TB, BT).
 
     Invisible edges fix the order, as both backends lay them out: a flat
@@ -417,11 +426,16 @@ def _rank(graph: Any, column: list[_Record], emit: Any, reverse: bool) -> None:
     """
     with graph.subgraph() as same:
         same.attr(rank="same")
+        ids = []
+        if caption is not None:  # (id, text, dim): the column's caption, first
+            caption_node(same, caption[0], caption[1], caption[2])
+            ids.append(caption[0])
         for rec in column:
             emit(same, rec)
-        chain = column[::-1] if reverse else column
+            ids.append(rec.id)
+        chain = ids[::-1] if reverse else ids
         for a, b in zip(chain, chain[1:]):
-            same.edge(a.id, b.id, style="invis")
+            same.edge(a, b, style="invis")
 
 
 def _emit_clustered(
@@ -673,6 +687,25 @@ def _weight_name(w: Value, layering: Layering | None, names: dict[Value, str]) -
     return f"w{source}{target}" if source < 10 and target < 10 else f"w{source},{target}"
 
 
+def _bias_name(b: Value, layering: Layering | None, names: dict[Value, str]) -> str | None:
+    """A bias as the documents name it: a name given (θ4) wins; nn's own bias of a
+    neuron reads b<unit> (units numbered as for ``_weight_name``), a layer's
+    ``layer<L>.b`` b<L>; None keeps the value's own name (a file's b1)."""
+    if b in names:
+        return names[b]
+    if layering is None:
+        return None
+    m = re.match(r"^(?:.*\.)?layer(\d+)\.b$", b.name or "")
+    if m:  # a layer's bias (shared_bias=True), even when one neuron adds it
+        return f"b{m.group(1)}"
+    n = layering.neuron_of.get(b)
+    if n is not None and n.nn_indexes is not None:
+        inputs = len({v.name if v.name is not None else v for v in layering.inputs})
+        before = [inputs] + [len(layer) for layer in layering.layers]
+        return f"b{sum(before[: n.layer]) + n.index}"
+    return None
+
+
 def _label_id(edge: _Edge) -> str:
     """The DOT id of an edge's label node: ``l<source first>_<target first>``."""
     return f"l{edge.source.first}_{edge.target.first}"
@@ -710,7 +743,7 @@ def _weight_label(
 
 def _layered_neuron_node(
     rec: _Record, shown: str, is_root: bool, state: str, grads: bool, grads_known: bool,
-    digits: int, prediction: str | None,
+    digits: int, prediction: str | None, names: dict[Value, str] | None = None,
 ) -> dict[str, str]:
     """A neuron found by its layer: z, a and its own bias (data, grad), with the file's names.
 
@@ -729,7 +762,8 @@ def _layered_neuron_node(
     if n.activation is not None:
         rows.append((caption(n.a, "a"), *_numbers(n.outs, digits, grads_known)))
     if own_bias:
-        rows.append((caption(own_bias[0], "b"), *_numbers(own_bias, digits, grads_known)))
+        bias = (names or {}).get(own_bias[0]) or caption(own_bias[0], "b")  # θ4 when given
+        rows.append((bias, *_numbers(own_bias, digits, grads_known)))
     count = len(n.zs)
     act = style.activation_symbol(n.activation)
     parts = [act] + ([prediction] if prediction else []) + (

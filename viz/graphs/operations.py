@@ -43,6 +43,8 @@ from .base import (
     RANKDIRS,
     ComputationGraph,
     _cluster_attrs,
+    caption_node,
+    cluster_caption,
     _clusters,
     _digraph,
     _edge_attrs,
@@ -56,8 +58,8 @@ from .base import (
     _value_node,
 )
 from .formula import loss_formula
-from .layers import Layering, find_layers
-from .neurons import _draw_neurons, _neuron_names
+from .layers import Layering, Neuron, find_layers
+from .neurons import _bias_name, _draw_neurons, _neuron_names, _weight_name
 
 __all__ = ["draw", "ComputationGraph", "FORMATS", "RANKDIRS"]
 
@@ -125,9 +127,11 @@ def draw(
         operation is written in its result's record (``= σ(z_h1)``, under the
         name), the edges running from operand to result.  The edge labels
         still multiply to each gradient.  False draws every node.
-    names: the neuron view's edge labels for some weights, ``{label: name}``
-        as ``nn``'s documents give them (``doc.doc_names``: ``{"w14":
-        "layer1.neuron1.w1"}``); other weights read w<from><to>.
+    names: the documents' names for some values, ``{label: name}`` as
+        ``nn``'s documents give them (``doc.doc_names``: ``{"w14":
+        "layer1.neuron1.w1", "θ4": "layer1.neuron1.b"}``), used in both views
+        (edge labels, records, bias rows); other weights of ``nn`` read
+        w<from><to>, its biases b<unit>.
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw() needs a Value, got {type(root).__name__}: {root!r}")
@@ -164,9 +168,17 @@ def draw(
     cluster_of: dict[Value, tuple[str, ...]] = (
         _clusters(order, root) if clusters else {v: () for v in order})
     if clusters and layering is not None:  # a file's neurons: clusters from the layers found
-        for v, n in layering.neuron_of.items():
-            if v in cluster_of and n.nn_indexes is None:
-                cluster_of[v] = (f"layer{n.layer}", f"layer{n.layer}.{n.name}")
+        for v, nv in layering.neuron_of.items():
+            if v in cluster_of and nv.nn_indexes is None:
+                cluster_of[v] = (f"layer{nv.layer}", f"layer{nv.layer}.{nv.name}")
+    # a layered network's weights and biases stand in the column of what they multiply,
+    # outside the layers' bands: see _source_ranks
+    ranked = _source_ranks(layering) if layering is not None else []
+    neuron_of: dict[Value, Neuron] = layering.neuron_of if layering is not None else {}
+    for rank in ranked:
+        for v in rank:
+            if v not in neuron_of or v in set(neuron_of[v].weights) | set(neuron_of[v].biases):
+                cluster_of[v] = ()
 
     # room for labels; a labelled edge's label is a rank of its own in dot's layout
     ranksep = ("0.45" if edge_labels else "0.32") if layering is None else (
@@ -175,7 +187,7 @@ def draw(
     if layering is not None:
         # the order the nodes are given in (inputs, then layer by layer, neuron1 first, its
         # w1 … wn) is the documents' order: crossing minimisation would only reshuffle it
-        dot.attr("graph", mclimit="0.01")
+        dot.attr("graph", mclimit="1")
 
     # a layered network is drawn compact: each net input one step Σ w·x + b, aliases
     # (y_hat = a_out) in the record they name, plain numbers inside their operation
@@ -191,6 +203,25 @@ def draw(
     # a_h1 "= σ(z_h1)"), its operands' edges going straight to that record
     in_records = layering is not None and compact
     shown_names: dict[Value, str | None] = {v: _short_name(v.name, cluster_of[v]) for v in order}
+    # the documents' names: given ones (names=, θ4), nn's weights w<from><to> and biases
+    # b<unit> (drawn outside their neuron's cluster, w1 alone would not say whose)
+    labels = _labels(order, names) if names else {}
+    for rank in ranked:
+        for v in rank:
+            if v.is_leaf and kinds[v] == "parameter":
+                if v in neuron_of and v in neuron_of[v].weights:
+                    given = _weight_name(v, layering, labels)
+                    if v in labels or neuron_of[v].nn_indexes is not None:
+                        shown_names[v] = given
+                else:
+                    shown_names[v] = _bias_name(v, layering, labels) or shown_names[v]
+    for v, label in labels.items():
+        shown_names[v] = label
+
+    layers = layering.layers if layering is not None else []
+    layering_zs = {z for n in layering.neurons for z in n.zs} if layering is not None else set()
+    two_ranks = {f"n{index[drawn_as.get(out, out)]}" for n in (layering.neurons if layering
+                 else []) for out in n.outs if drawn_as.get(out, out) in index}
 
     def state(v: Value) -> str:
         if on_path is None:
@@ -203,7 +234,7 @@ def draw(
         if v in hidden:
             return
         i = index[v]
-        shown = _short_name(v.name, cluster_of[v])
+        shown = shown_names[v]
         if shown is not None and v in aliases:
             shown = " = ".join([shown] + [a.name for a in aliases[v] if a.name])
         if shown is not None and v in predicted:
@@ -235,7 +266,7 @@ def draw(
     lit = {cluster_of[v][:d] for v in on_path or () for d in range(1, len(cluster_of[v]) + 1)}
     numbered = iter(range(len(members)))
 
-    input_order = layering.inputs if layering is not None else []
+    input_order = ranked[0] if ranked else []
     inputs = set(input_order)
 
     def emit_cluster(graph: Any, path: tuple[str, ...]) -> None:
@@ -250,13 +281,41 @@ def draw(
                 for a, b in zip(input_order, input_order[1:]):
                     same.edge(f"n{index[a]}", f"n{index[b]}", style="invis")
         for child in children[path]:
+            dim = on_path is not None and child not in lit
             with graph.subgraph(name=f"cluster_{next(numbered)}") as sub:
-                _cluster_attrs(sub, child, dim=on_path is not None and child not in lit)
+                _cluster_attrs(sub, child, dim=dim, captioned=child not in captions
+                               and child not in layer_paths)
                 emit_cluster(sub, child)
+                if child in captions:  # above its z (LR), left of it (TB): edges go round it
+                    z_id, text = captions[child]
+                    cid = f"caption{next(numbered_captions)}"
+                    with sub.subgraph() as same:
+                        same.attr(rank="same")
+                        caption_node(same, cid, text, dim)
+                        same.node(z_id)
+                        if rankdir in ("LR", "RL"):  # in a cluster drawn LR the tail comes last
+                            same.edge(z_id, cid, style="invis")
+                        else:
+                            same.edge(cid, z_id, style="invis")
 
+    # a layered network's captions: each neuron's above its z, the first one naming its
+    # layer too ("layer1 · h1"); the layer's own cluster then has no caption of its own
+    captions: dict[tuple[str, ...], tuple[str, str]] = {}
+    layer_paths: set[tuple[str, ...]] = set()
+    if layering is not None and clusters:
+        for n in layering.neurons:
+            path = cluster_of.get(n.z, ())
+            if len(path) == 2:
+                text = cluster_caption(path)
+                if n.index == 1:
+                    text = f"{cluster_caption(path[:1])} · {text}"
+                captions[path] = (f"n{index[n.z]}", text)
+                layer_paths.add(path[:1])
+    numbered_captions = iter(range(len(captions)))
     emit_cluster(dot, ())
 
-    # edges: operands -> operation -> result
+    # edges: operands -> operation -> result; a later layer's net input two ranks after
+    # the outputs it reads, its weights in the rank between (their edges one rank long)
     for v in order:
         if not v.parents or v in hidden:
             continue
@@ -277,17 +336,35 @@ def draw(
             if edge_labels and not p.is_constant:
                 attrs["label"] = style.fmt(float(factor), digits)
                 attrs.update(_edge_label_attrs(on_path is not None, p_on))
+            if tail in two_ranks and v in layering_zs:  # the weights' rank between
+                attrs["minlen"] = "2"
             dot.edge(tail, f"n{i}" if in_records else f"o{i}", **attrs)
         if not in_records:
             dot.edge(f"o{i}", f"n{i}", **_edge_attrs(on_path is not None, result_on))
 
-    if layering is not None:
-        # a weight one rank after what it multiplies: each layer's weights sit in its
-        # own column band, right of the inputs or the layer before
-        for n in layering.neurons:
-            for w, x in zip(n.weights, n.sources):
-                if w in index and x in index:
-                    dot.edge(f"n{index[x]}", f"n{index[w]}", style="invis")
+    for depth, rank in enumerate(ranked[1:], start=2):
+        # a later layer's weights: one rank after the layer before's outputs, outside
+        # both bands, neuron1's first; the outputs' edges pass between neuron1's weights
+        # and the next neurons' (the order mincross keeps: no crossing it could avoid)
+        before = {m.a for m in layers[depth - 2]}
+        weights = [v for v in rank if v in neuron_of and v not in before]
+        with dot.subgraph() as same:
+            same.attr(rank="same")
+            for v in weights:
+                same.node(f"n{index[v]}")
+            for a, b in zip(weights, weights[1:]):
+                if neuron_of[a] is neuron_of[b]:  # room between neurons
+                    same.edge(f"n{index[a]}", f"n{index[b]}", style="invis")
+        # the outputs' edges between neuron1's weights and the next neurons' (mincross
+        # would as soon send them round the outside): an invisible edge from the first
+        # output to neuron1's last weight, from the last output to each next neuron's
+        # last, which an edge going round would cross
+        outs = [f"n{index[drawn_as.get(m.a, m.a)]}" for m in layers[depth - 2]]
+        for m in layers[depth - 1]:
+            mine = [v for v in weights if neuron_of[v] is m]
+            if mine:
+                tail, head = (outs[0], mine[-1]) if m.index == 1 else (outs[-1], mine[-1])
+                dot.edge(tail, f"n{index[head]}", style="invis")
 
     if legend:
         key = _legend(root, grads, grads_known, edge_labels, on_path is not None,
@@ -306,6 +383,27 @@ def draw(
            if not (v.is_constant and v in hidden)}
     return ComputationGraph(dot.source, ids, operations, values=len(order),
                             ops_in_records=in_records)
+
+
+def _source_ranks(layering: Layering) -> list[list[Value]]:
+    """What each layer's net inputs read, in the order drawn across their column:
+    neuron1's own weights and bias, the sources every neuron reads (the inputs or the
+    layer before's outputs, then shared biases), the other neurons' own weights and
+    biases.  Straight edges from this order into the neurons (in index order) cross
+    only where every source feeds every neuron: the network's own crossings."""
+    ranks: list[list[Value]] = []
+    for depth, layer in enumerate(layering.layers, start=1):
+        shared: list[Value] = (list(layering.inputs) if depth == 1 else
+                               [out for n in layering.layers[depth - 2] for out in n.outs[:1]])
+        own: list[list[Value]] = []
+        for n in layer:
+            mine = [w for w in n.weights] + [b for b in n.biases if layering.neuron_of.get(b) is n]
+            own.append(mine)
+            for b in n.biases:
+                if layering.neuron_of.get(b) is not n and b not in shared:
+                    shared.append(b)
+        ranks.append(own[0] + shared + [v for mine in own[1:] for v in mine])
+    return ranks
 
 
 def _in_neuron_order(
