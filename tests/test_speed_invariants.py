@@ -133,17 +133,24 @@ def test_topological_order_is_the_depth_first_post_order(seed):
     assert topological_order(root) == reference_order(root)
 
 
+def backward_matches_the_rule_table(root: Value) -> list[Value]:
+    """``root.backward()`` gives every node the grad the generic rule-table walk gives, bit for bit
+    (only the leaves are reset: backward restarts the interior nodes from 0.0 itself)."""
+    order = reference_order(root)
+    reference_backward(root)
+    expected = grads_bits(order)
+    for n in order:
+        if not n.parents:
+            n.grad = 0.0
+    root.backward()
+    assert grads_bits(order) == expected
+    return order
+
+
 @pytest.mark.parametrize("seed", range(40))
 def test_the_backward_walk_gives_the_rule_tables_gradients_bit_for_bit(seed):
     root = random_graph(seed)
-    order = reference_order(root)
-    leaves = [n for n in order if not n.parents]
-    reference_backward(root)
-    expected = grads_bits(order)
-    for leaf in leaves:
-        leaf.grad = 0.0
-    root.backward()
-    assert grads_bits(order) == expected
+    order = backward_matches_the_rule_table(root)
     assert walk.interior_order(root) == [n for n in order if n.parents]
     assert all(n.grad == 0.0 and math.copysign(1.0, n.grad) > 0 for n in order if n.parents)
 
@@ -181,14 +188,8 @@ def every_branch_of_the_walk(x: Value, w: Value, c: Value) -> Value:
 def test_every_branch_of_the_walk_gives_the_rule_tables_gradients_and_the_slopes():
     x, w, c = Value(1.5), Value(-2.0), Value(0.75)
     root = every_branch_of_the_walk(x, w, c)
-    order = reference_order(root)
-    assert walk.interior_order(root) == [n for n in order if n.parents]
-    reference_backward(root)
-    expected = grads_bits(order)
-    for n in order:
-        n.grad = 0.0
-    root.backward()
-    assert grads_bits(order) == expected
+    assert walk.interior_order(root) == [n for n in reference_order(root) if n.parents]
+    backward_matches_the_rule_table(root)
 
     def f(xv: float, wv: float, cv: float) -> float:  # the same function in floats
         u = xv * wv
