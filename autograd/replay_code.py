@@ -14,12 +14,16 @@ them: the same float additions in the same order as ``backward()``.
 
 Each run is written once, not once per node:
 
-- a run whose nodes do not use each other (the neurons of a layer, the
-  samples of a batch, the terms of a wide sum) runs as ``map`` over operand
-  slots gathered at once: ``V[lo:hi] = map(_mul, A, B)``; a ``linear`` run
-  column by column, z = ((0.0 + w1·x1) + w2·x2) + … + b for every node at
-  once.  Its backward gathers g and each local derivative and adds the
-  products into the parents' slots in the recorded order;
+- a parallel ``linear`` run that is a layer over a batch (every node one
+  (sample, neuron) pair, each neuron's weights and each sample's inputs
+  shared by its nodes) is two list comprehensions over the gathered rows,
+  forward and backward (``replay_grid.py``);
+- any other run whose nodes do not use each other (the samples of a batch,
+  the terms of a wide sum) runs as ``map`` over operand slots gathered at
+  once: ``V[lo:hi] = map(_mul, A, B)``; a ``linear`` run column by column,
+  z = ((0.0 + w1·x1) + w2·x2) + … + b for every node at once.  Its backward
+  gathers g and each local derivative and adds the products into the
+  parents' slots in the recorded order;
 - any other run (a chain) is a loop over a table of slot numbers, the
   operation's forward line and the rule's traced derivatives written once;
 - a run of one or two nodes is written line by line.
@@ -37,6 +41,7 @@ from itertools import chain, groupby, repeat
 from operator import itemgetter
 from typing import Any
 
+from .replay_grid import Grid, backward_grid, find_grid, forward_grid
 from .replay_trace import _FORWARD, TERMS, _lit, _Template, _trace
 from .value import (
     ADD, DIV, EXP, LINEAR, LOG, MUL, NEG, POW, POW_VALUE, RELU, SIGMOID, SUB, SUM, TANH, UNDEFINED, Op,
@@ -172,6 +177,12 @@ class _Writer:
         self.unit: list[bool] = [False] * len(ops)  # gradients known to be exactly 1.0
         self.templates: dict[tuple[Any, int], _Template | None] = {}
         self.called: dict[Any, str] = {}  # rules called as they are, by namespace name
+        self.grids: dict[int, Grid | None] = {}  # parallel linear runs that are a layer over a batch
+
+    def grid(self, run: list[int]) -> Grid | None:
+        if run[0] not in self.grids:
+            self.grids[run[0]] = find_grid(run, self.args, self.slot, self.req)
+        return self.grids[run[0]]
 
     def template(self, op: Op, arity: int) -> _Template | None:
         key = (op.rule, arity)
@@ -194,6 +205,10 @@ class _Writer:
         lo, hi = slot[run[0]], slot[run[-1]] + 1
         cols = [[slot[self.args[i][c]] for i in run] for c in range(arity)]
         gather = self.code.gather
+        if parallel and op is LINEAR:
+            grid = self.grid(run)
+            if grid is not None:
+                return forward_grid(grid, self.code.const)
         if parallel and op in _MAPPED:
             return [f"V[{lo}:{hi}] = map({_MAPPED[op]}, {', '.join(gather('V', c) for c in cols)})"]
         if parallel and op is RELU:
@@ -284,6 +299,10 @@ class _Writer:
                 lines += self.backward_lines(op, len(a), wanted, [f"V[{slot[j]}]" for j in a],
                                              f"V[{slot[i]}]", f"G[{slot[i]}]", [f"G[{slot[j]}]" for j in a])
             return lines
+        if parallel and op is LINEAR and not any(self.unit[i] for i in run):
+            grid = self.grid(run)
+            if grid is not None:
+                return backward_grid(grid, self.code.const)
         if parallel:
             gathered = self.backward_parallel(run, op, wanted)
             if gathered is not None:
