@@ -36,6 +36,7 @@ contribution itself, as in the straight-line code this replaces.
 from __future__ import annotations
 
 import heapq
+import re
 from collections import Counter
 from itertools import chain, groupby, repeat
 from operator import itemgetter
@@ -352,15 +353,18 @@ class _Writer:
             arity = len(self.args[run[0]])
             cols = [gather("V", [slot[self.args[i][c]] for i in run]) for c in range(arity)]
             names = [f"_x{c}" for c in range(arity)]
-            zipped = f"zip({gather('G', [slot[i] for i in run])}, {', '.join(cols)}, " \
-                     f"{gather('V', [slot[i] for i in run])})"
+            sources = [gather('G', [slot[i] for i in run])] + cols + [gather('V', [slot[i] for i in run])]
             for p, c in enumerate(wanted):
                 d = template.outputs[c]
                 if isinstance(d, float):
                     term = "_g" if d == 1.0 else "-_g" if d == -1.0 else f"_g * {_lit(d)}"
                 else:
-                    term = f"_g * {_Template.fill(d, names + ['_y'])}"
-                lines.append(f"_L{p} = [{term} for _g, {', '.join(names)}, _y in {zipped}]")
+                    term = _times_g(_Template.fill(d, names + ['_y']))
+                # only the operands the slope reads, zipped with g
+                used = [k for k, name in enumerate(["_g"] + names + ["_y"]) if k == 0 or _reads(term, name)]
+                targets = ", ".join(["_g", *names, "_y"][k] for k in used)
+                zipped = sources[0] if len(used) == 1 else f"zip({', '.join(sources[k] for k in used)})"
+                lines.append(f"_L{p} = [{term} for {targets} in {zipped}]")
             lines.append("_L = " + " + ".join(f"_L{p}" for p in range(len(wanted))))
 
             def terms(xs: list[int]) -> str:
@@ -461,10 +465,24 @@ class _Writer:
             lines += [f"_it = iter({terms([x for _, xs in many for x in xs])})",
                       f"for _j, _k in {self.code.const(segments, 'S')}:",
                       "    G[_j] = _total(_islice(_it, _k), G[_j])"]
-        if rest:
-            lines += [f"for _j, _t in zip({self.code.const(tuple(t for t, _ in rest), 'T')}, "
-                      f"{terms([x for _, x in rest])}):",
-                      "    G[_j] += _t"]
+        # the rest by rank: every slot's first term, then every slot's second, …
+        ranks: list[list[tuple[int, int]]] = []
+        count: dict[int, int] = {}
+        for t, x in rest:
+            r = count.get(t, 0)
+            count[t] = r + 1
+            if r == len(ranks):
+                ranks.append([])
+            ranks[r].append((t, x))
+        for pairs in ranks:
+            pairs.sort()
+            ts = [t for t, _ in pairs]
+            sl = _slice(ts)
+            if sl is not None and sl.step > 0:  # one slice of slots: G[t] + term for all at once
+                lines.append(f"G[{_src_slice(sl)}] = map(_add, G[{_src_slice(sl)}], {terms([x for _, x in pairs])})")
+            else:
+                lines += [f"for _j, _t in zip({self.code.const(tuple(ts), 'T')}, {terms([x for _, x in pairs])}):",
+                          "    G[_j] += _t"]
         return lines
 
     def columns(self, run: list[int]) -> tuple[list[str], int]:
@@ -585,6 +603,39 @@ class _Writer:
             else:
                 lines.append(f"{targets[c]} += {g} * {_Template.fill(d, operands + [out])}")
         return lines
+
+
+def _reads(expr: str, name: str) -> bool:
+    """Whether the expression reads the variable ``name``."""
+    return re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", expr) is not None
+
+
+def _times_g(slope: str) -> str:
+    """``_g`` times a traced slope; a slope ``(1.0 if c else e)`` as ``(_g if c else _g * e)``
+    (g·1.0 is g exactly: one multiplication fewer where the branch is taken)."""
+    head = "(1.0 if "
+    if slope.startswith(head) and slope.endswith(")"):
+        depth = 0
+        for k in range(len(head), len(slope) - 1):
+            ch = slope[k]
+            depth += (ch == "(") - (ch == ")")
+            if depth < 0:
+                break
+            if depth == 0 and slope.startswith(" else ", k):
+                cond, other = slope[len(head):k], slope[k + 6:-1]
+                if _balanced(cond) and _balanced(other):
+                    return f"(_g if {cond} else _g * {other})"
+                break
+    return f"_g * {slope}"
+
+
+def _balanced(expr: str) -> bool:
+    depth = 0
+    for ch in expr:
+        depth += (ch == "(") - (ch == ")")
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 def _slice(idx: list[int]) -> slice | None:

@@ -29,7 +29,7 @@ from operator import itemgetter
 from typing import Any
 
 #: Terms up to which a dot product is written out in the comprehension.
-UNROLL = 48
+UNROLL = 128
 
 Const = Callable[[Any, str], str]
 

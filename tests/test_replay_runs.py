@@ -125,21 +125,22 @@ def test_a_layer_over_a_batch_is_written_as_comprehensions_over_rows():
     assert "for (x0, x1,) in _rB for (w0, w1, b) in _rA]" in source  # sample-major, written out
     assert "= [st + g0 * x0 + g1 * x1 + " in source  # a weight's 30 terms, written out
     assert "= [st + g0 * w0 for (g0,), sts in zip(_rG, _rS)" in source  # the output layer's inputs
-    assert "_L0 = [_g * " in source  # relu's traced slope over the run
+    assert "_L0 = [(_g if (_x0 > 0.0) else _g * (0.0 if" in source  # relu's traced slope, g·1.0 as g
+    assert "for _g, _x0 in zip(G[" in source  # only the operand the slope reads
     assert "0.0 if _x <= 0.0 else _x" in source
     assert len(source.splitlines()) < 120  # about 3,000 nodes: a few lines per run, none per node
 
 
 def test_long_dot_products_of_a_grid_are_sums_over_maps():
     rng = random.Random(5)
-    width, batch, n = 3, 60, 50  # 50 inputs, 60 samples: past UNROLL terms both ways
+    width, batch, n = 3, 140, 130  # 130 inputs, 140 samples: past UNROLL terms both ways
     w = [[Value(rng.uniform(-1, 1)) for _ in range(n)] + [Value(0.1)] for _ in range(width)]
     xs = [[Value(rng.uniform(-1, 1)) for _ in range(n)] for _ in range(batch)]
     # neuron-major: every sample for neuron 0, then neuron 1, …
     zs = [linear(w[j][:-1], xs[s], w[j][-1]).tanh() for j in range(width) for s in range(batch)]
     params = [p for row in w for p in row]
     source = replay_agrees(sum_of(zs), params, tuple(v for row in xs for v in row))
-    assert "[_total(map(_mul, w, x), 0.0) + w[50] for w in _rA for x in _rB]" in source
+    assert "[_total(map(_mul, w, x), 0.0) + w[130] for w in _rA for x in _rB]" in source
     assert "[_total(map(_mul, g, x), st) for g, sts in zip(_rG, _rS)" in source
     # inputs as params too, the weights frozen: only the inputs' gradients, 3 terms each
     inputs = [v for row in xs for v in row]
@@ -174,6 +175,14 @@ def test_a_wide_sum_of_products_is_slice_assignments():
     assert "= map(_mul, V[" in source  # the products, one map
     assert "_total(V[" in source  # the sum, one call
     assert "G[0:300:2] = V[1:301:2]" in source  # g = 1.0 exactly: ∂/∂xᵢ is the other factor
+
+
+def test_a_few_terms_into_each_slot_are_added_rank_by_rank_over_slices():
+    rng = random.Random(7)
+    xs = [Value(rng.uniform(-1, 1)) for _ in range(60)]
+    # x·x: each x takes two terms, g·x then g·x, both added over one slice of slots
+    source = replay_agrees(sum_of([x * x for x in xs]).tanh(), xs)
+    assert source.count("G[0:60] = map(_add, G[0:60], map(_mul, ") == 2
 
 
 def test_a_chain_is_one_loop_carrying_its_value_and_gradient():
