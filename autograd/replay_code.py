@@ -654,6 +654,24 @@ def _src_slice(sl: slice) -> str:
     return f"{sl.start}:{stop}" if sl.step == 1 else f"{sl.start}:{stop}:{sl.step}"
 
 
+def _fused_sum(before: list[str], block: list[str], products: list[int], run: list[int], ops: list[Op | None],
+               slot: list[int], fanout: list[int], shown: set[int]) -> str | None:
+    """One line for a run of products summed by the next node and used nowhere else:
+    ``V[s] = _total(map(_mul, A, B), -0.0)``, the products never stored (the
+    backward of ``a·b`` reads a and b, that of a sum no term's value)."""
+    if len(run) != 1 or ops[run[0]] is not SUM or ops[products[0]] is not MUL or len(before) != 1 \
+            or len(block) != 1 or len(products) <= SHORT:
+        return None
+    lo, hi = slot[products[0]], slot[products[-1]] + 1
+    head = f"V[{lo}:{hi}] = map(_mul, "
+    out = f"V[{slot[run[0]]}] = "
+    if not before[0].startswith(head) or block[0] != f"{out}_total(V[{lo}:{hi}], -0.0)":
+        return None
+    if any(fanout[i] != 1 or i in shown for i in products):
+        return None
+    return f"{out}_total({before[0][len(head) - len('map(_mul, '):]}, -0.0)"
+
+
 def unit_gradients(ops: list[Op | None], args: list[tuple[int, ...]], req: list[bool],
                    fanout: list[int]) -> list[bool]:
     """Which gradients are exactly 1.0 whatever the values: the root's, and a node's
@@ -754,6 +772,11 @@ def generate(ops: list[Op | None], args: list[tuple[int, ...]], data: dict[int, 
     w.unit = unit_gradients(ops, args, req, fanout)
     cut = runs(order, args, keys)
     blocks = [w.forward(run, parallel) for run, parallel in cut]
+    shown = set(outputs_at)
+    for k in range(1, len(cut)):
+        fused = _fused_sum(blocks[k - 1], blocks[k], cut[k - 1][0], cut[k][0], ops, slot, fanout, shown)
+        if fused is not None:
+            blocks[k - 1], blocks[k] = [], [fused]
     root = n - 1
     if req[root]:
         blocks.append([f"G[{slot[root]}] = 1.0"])

@@ -172,9 +172,17 @@ def test_a_wide_sum_of_products_is_slice_assignments():
     xs = [Value(rng.uniform(-1, 1)) for _ in range(300)]
     root = sum_of([xs[i] * xs[i + 1] for i in range(0, 300, 2)])
     source = replay_agrees(root, xs)
-    assert "= map(_mul, V[" in source  # the products, one map
-    assert "_total(V[" in source  # the sum, one call
+    # the products summed as they are made, never stored: nothing else reads them
+    assert "_total(map(_mul, V[0:300:2], V[1:301:2]), -0.0)" in source
     assert "G[0:300:2] = V[1:301:2]" in source  # g = 1.0 exactly: ∂/∂xᵢ is the other factor
+    products = [xs[i] * xs[i + 1] for i in range(0, 300, 2)]
+    root = sum_of(products) * products[0]
+    source = replay_agrees(root, xs)  # a product used twice: stored
+    assert "= map(_mul, V[" in source and "_total(V[" in source
+    root = sum_of(products)
+    step = record(root, params=xs, outputs=[products[3]])  # a product shown as an output: stored
+    step.run()
+    assert step.output_values == [xs[6].data * xs[7].data]
 
 
 def test_a_few_terms_into_each_slot_are_added_rank_by_rank_over_slices():

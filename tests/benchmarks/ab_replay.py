@@ -3,11 +3,14 @@
     python3 tests/benchmarks/ab_replay.py REV [WORKLOAD ...] [--rounds N]
 
 REV's ``autograd/replay*.py`` (``git show``) are loaded beside this
-checkout's as ``autograd._ab_*`` modules; each workload's graph is recorded
-by both and the two replays and the hand-written floats are timed
-alternately (the order rotating each round, CPU time, medians), after
-checking that both replays give the same gradient bits.  Not part of the
-test suite.
+checkout's as ``autograd._ab_*`` modules.  Each round runs the old replay,
+the new one and the hand-written floats, each in a fresh process (one
+process holding all three favours whichever was built first: the heap's
+layout), the order rotating each round; a process records the graph,
+checks the gradients' bits against the other replay's (written to a file
+by the first process of the round), and reports its CPU time per step,
+the median of three timed runs.  Printed: medians over the rounds.  Not
+part of the test suite.
 """
 
 from __future__ import annotations
@@ -75,38 +78,60 @@ def timed(r: Any, steps: int) -> float:
     return (time.process_time() - t) / steps
 
 
+def child(mode: str, rev: str, workload: str, bits_file: str) -> None:
+    """One process: build one runner, check its bits, print seconds per step."""
+    if mode == "floats":
+        r = workloads.runners(workload)["floats"]()
+    else:
+        if mode == "old":
+            module = load_old(rev)
+        else:
+            from autograd import replay as module
+        r = runner_with(workload, module.record)
+        r.reset()
+        r.step()
+        bits = " ".join(float(g).hex() for g in r.grads())
+        if os.path.exists(bits_file):
+            with open(bits_file) as f:
+                if f.read() != bits:
+                    raise SystemExit(f"{workload}: old and new replays give different gradients")
+        else:
+            with open(bits_file, "w") as f:
+                f.write(bits)
+    steps = 3 if workload == "demo" or workload.startswith("mlp") else 1
+    timed(r, steps)
+    print(statistics.median(timed(r, steps) for _ in range(3)))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("rev")
     parser.add_argument("workloads", nargs="*", default=["demo", "mlp:64", "mlp:128", "wide:100000"])
-    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     opts = parser.parse_args(argv)
-    old = load_old(opts.rev)
-    from autograd import replay as new
+    if opts.child:
+        child(opts.child[0], opts.rev, opts.workloads[0], opts.child[1])
+        return 0
+    import tempfile
 
+    modes = ["old", "new", "floats"]
     for workload in opts.workloads:
-        made = {"old": runner_with(workload, old.record), "new": runner_with(workload, new.record),
-                "floats": workloads.runners(workload)["floats"]()}
-        bits = []
-        for mode in ("old", "new"):
-            r = made[mode]
-            r.reset()
-            r.step()
-            bits.append([float(g).hex() for g in r.grads()])
-        if bits[0] != bits[1]:
-            print(f"{workload}: old and new replays give different gradients")
-            return 1
-        steps = 3 if workload == "demo" or workload.startswith("mlp") else 1
-        modes = list(made)
         times: dict[str, list[float]] = {m: [] for m in modes}
-        for k in range(opts.rounds):
-            for mode in modes[k % 3:] + modes[:k % 3]:
-                times[mode].append(timed(made[mode], steps))
+        with tempfile.TemporaryDirectory() as tmp:
+            bits_file = os.path.join(tmp, "bits")
+            for k in range(opts.rounds):
+                for mode in modes[k % 3:] + modes[:k % 3]:
+                    out = subprocess.run([sys.executable, __file__, opts.rev, workload, "--child", mode, bits_file],
+                                         capture_output=True, text=True)
+                    if out.returncode:
+                        print(out.stderr.strip().splitlines()[-1])
+                        return 1
+                    times[mode].append(float(out.stdout))
         med = {m: statistics.median(ts) for m, ts in times.items()}
         print(f"{workload:14s} floats {med['floats'] * 1e3:8.3f} ms | old replay {med['old'] * 1e3:8.3f} ms "
               f"({med['old'] / med['floats']:.2f}x floats) | new replay {med['new'] * 1e3:8.3f} ms "
               f"({med['new'] / med['floats']:.2f}x floats)", flush=True)
-        del made
     return 0
 
 
