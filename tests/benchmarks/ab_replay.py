@@ -1,6 +1,7 @@
 """The replay's generated code at two revisions, A/B in one run: replay ÷ floats for each.
 
     python3 tests/benchmarks/ab_replay.py REV [WORKLOAD ...] [--rounds N]
+    python3 tests/benchmarks/ab_replay.py REV chain:35000 mlp:128:16 --record   # recording time per node
 
 REV's ``autograd/replay*.py`` (``git show``) are loaded beside this
 checkout's as ``autograd._ab_*`` modules.  Each round runs the old replay,
@@ -78,8 +79,17 @@ def timed(r: Any, steps: int) -> float:
     return (time.process_time() - t) / steps
 
 
-def child(mode: str, rev: str, workload: str, bits_file: str) -> None:
-    """One process: build one runner, check its bits, print seconds per step."""
+def child(mode: str, rev: str, workload: str, bits_file: str, recording: bool) -> None:
+    """One process: build one runner, check its bits, print seconds per step
+    (or, ``recording``, seconds per node to record one of ``recording_graph``'s graphs)."""
+    if recording:
+        module = load_old(rev) if mode == "old" else importlib.import_module("autograd.replay")
+        root, params, outputs = workloads.recording_graph(workload)
+        gc.collect()
+        t = time.process_time()
+        step = module.record(root, params=params, outputs=outputs)
+        print((time.process_time() - t) / step.nodes)
+        return
     if mode == "floats":
         r = workloads.runners(workload)["floats"]()
     else:
@@ -108,27 +118,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("rev")
     parser.add_argument("workloads", nargs="*", default=["demo", "mlp:64", "mlp:128", "wide:100000"])
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--record", action="store_true", help="time recording (chain:N, mlp:W:B graphs)")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     opts = parser.parse_args(argv)
     if opts.child:
-        child(opts.child[0], opts.rev, opts.workloads[0], opts.child[1])
+        child(opts.child[0], opts.rev, opts.workloads[0], opts.child[1], opts.record)
         return 0
     import tempfile
 
-    modes = ["old", "new", "floats"]
+    modes = ["old", "new"] if opts.record else ["old", "new", "floats"]
     for workload in opts.workloads:
         times: dict[str, list[float]] = {m: [] for m in modes}
         with tempfile.TemporaryDirectory() as tmp:
             bits_file = os.path.join(tmp, "bits")
             for k in range(opts.rounds):
-                for mode in modes[k % 3:] + modes[:k % 3]:
-                    out = subprocess.run([sys.executable, __file__, opts.rev, workload, "--child", mode, bits_file],
-                                         capture_output=True, text=True)
+                for mode in modes[k % len(modes):] + modes[:k % len(modes)]:
+                    out = subprocess.run([sys.executable, __file__, opts.rev, workload, "--child", mode, bits_file]
+                                         + ["--record"] * opts.record, capture_output=True, text=True)
                     if out.returncode:
                         print(out.stderr.strip().splitlines()[-1])
                         return 1
                     times[mode].append(float(out.stdout))
         med = {m: statistics.median(ts) for m, ts in times.items()}
+        if opts.record:
+            print(f"{workload:14s} recording per node: old {med['old'] * 1e6:.2f} µs | new {med['new'] * 1e6:.2f} µs",
+                  flush=True)
+            continue
         print(f"{workload:14s} floats {med['floats'] * 1e3:8.3f} ms | old replay {med['old'] * 1e3:8.3f} ms "
               f"({med['old'] / med['floats']:.2f}x floats) | new replay {med['new'] * 1e3:8.3f} ms "
               f"({med['new'] / med['floats']:.2f}x floats)", flush=True)
