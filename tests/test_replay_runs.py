@@ -265,3 +265,21 @@ def test_a_gradient_is_its_first_term_itself_signed_zeros_included(n):
     value, grads = step.run()
     assert hexes(grads) == hexes([-0.0] * n + [2.0] * n)
     assert value == 0.0
+
+
+def test_edge_values_keep_their_bits_through_a_grid():
+    # signed zeros, infinities and nan as weights, biases and inputs of a layer over a batch
+    special = [0.0, -0.0, math.inf, -math.inf, math.nan, 1e-320, -2.5, 3.0]
+    w = [[Value(special[(3 * j + i) % 8]) for i in range(3)] for j in range(5)] + [[Value(-0.0) for _ in range(3)]]
+    b = [Value(special[(j + 1) % 8]) for j in range(5)] + [Value(-0.0)]
+    xs = [[Value(special[(s + 2 * i) % 8]) for i in range(3)] for s in range(8)] + [[Value(3.0) for _ in range(3)]]
+    zs = [linear(w[j], xs[s], b[j]) for s in range(9) for j in range(6)]
+    params = [p for row in w for p in row] + b
+    root = sum_of([z.relu() for z in zs] + zs)
+    source = replay_agrees(root, params)
+    assert "_rA = " in source
+    # each z itself, bit for bit: 0.0 + (-0.0·3.0) + … + (-0.0) is 0.0, the sum starting at 0.0
+    step = record(root, params=params, outputs=zs)
+    step.run()
+    assert hexes(step.output_values) == hexes([z.data for z in zs])
+    assert zs[-1].data.hex() == "0x0.0p+0"
