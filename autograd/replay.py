@@ -5,10 +5,11 @@ writes it out as Python (``replay_code.py``): the values in one list, the
 gradients in another, the forward pass, then the backward pass,
 ``g_parent += g_node · ∂node/∂parent``.  Nodes of one kind (operation,
 arity, which operands need a gradient) are brought together and each run
-of them is written once, as ``map``/``sum`` over gathered slots (a layer, a
-batch, a wide sum) or as a loop over a table of slot numbers (a chain), so
-the code stays small whatever the graph's size and recording costs a few
-microseconds per node.  Each local derivative comes from the rule table
+of them is written once: a layer over a batch as list comprehensions over
+its weight and input rows (``replay_grid.py``), other runs as ``map``/``sum``
+over gathered slots (a batch, a wide sum) or as a loop over a table of slot
+numbers (a chain), so the code stays small whatever the graph's size and
+recording costs a few microseconds per node.  Each local derivative comes from the rule table
 (``rules.py``): every rule is traced once per operation and arity with
 symbolic operands (``replay_trace.py``), so the generated line is the rule's
 own arithmetic (a rule that cannot be traced is called as it is).

@@ -14,12 +14,16 @@ them: the same float additions in the same order as ``backward()``.
 
 Each run is written once, not once per node:
 
-- a run whose nodes do not use each other (the neurons of a layer, the
-  samples of a batch, the terms of a wide sum) runs as ``map`` over operand
-  slots gathered at once: ``V[lo:hi] = map(_mul, A, B)``; a ``linear`` run
-  column by column, z = ((0.0 + w1·x1) + w2·x2) + … + b for every node at
-  once.  Its backward gathers g and each local derivative and adds the
-  products into the parents' slots in the recorded order;
+- a parallel ``linear`` run that is a layer over a batch (every node one
+  (sample, neuron) pair, each neuron's weights and each sample's inputs
+  shared by its nodes) is two list comprehensions over the gathered rows,
+  forward and backward (``replay_grid.py``);
+- any other run whose nodes do not use each other (the samples of a batch,
+  the terms of a wide sum) runs as ``map`` over operand slots gathered at
+  once: ``V[lo:hi] = map(_mul, A, B)``; a ``linear`` run column by column,
+  z = ((0.0 + w1·x1) + w2·x2) + … + b for every node at once.  Its backward
+  gathers g and each local derivative and adds the products into the
+  parents' slots in the recorded order;
 - any other run (a chain) is a loop over a table of slot numbers, the
   operation's forward line and the rule's traced derivatives written once;
 - a run of one or two nodes is written line by line.
@@ -32,11 +36,13 @@ contribution itself, as in the straight-line code this replaces.
 from __future__ import annotations
 
 import heapq
+import re
 from collections import Counter
 from itertools import chain, groupby, repeat
 from operator import itemgetter
 from typing import Any
 
+from .replay_grid import Grid, backward_grid, find_grid, forward_grid
 from .replay_trace import _FORWARD, TERMS, _lit, _Template, _trace
 from .value import (
     ADD, DIV, EXP, LINEAR, LOG, MUL, NEG, POW, POW_VALUE, RELU, SIGMOID, SUB, SUM, TANH, UNDEFINED, Op,
@@ -172,6 +178,12 @@ class _Writer:
         self.unit: list[bool] = [False] * len(ops)  # gradients known to be exactly 1.0
         self.templates: dict[tuple[Any, int], _Template | None] = {}
         self.called: dict[Any, str] = {}  # rules called as they are, by namespace name
+        self.grids: dict[int, Grid | None] = {}  # parallel linear runs that are a layer over a batch
+
+    def grid(self, run: list[int]) -> Grid | None:
+        if run[0] not in self.grids:
+            self.grids[run[0]] = find_grid(run, self.args, self.slot, self.req)
+        return self.grids[run[0]]
 
     def template(self, op: Op, arity: int) -> _Template | None:
         key = (op.rule, arity)
@@ -194,6 +206,10 @@ class _Writer:
         lo, hi = slot[run[0]], slot[run[-1]] + 1
         cols = [[slot[self.args[i][c]] for i in run] for c in range(arity)]
         gather = self.code.gather
+        if parallel and op is LINEAR:
+            grid = self.grid(run)
+            if grid is not None:
+                return forward_grid(grid, self.code.const)
         if parallel and op in _MAPPED:
             return [f"V[{lo}:{hi}] = map({_MAPPED[op]}, {', '.join(gather('V', c) for c in cols)})"]
         if parallel and op is RELU:
@@ -284,6 +300,10 @@ class _Writer:
                 lines += self.backward_lines(op, len(a), wanted, [f"V[{slot[j]}]" for j in a],
                                              f"V[{slot[i]}]", f"G[{slot[i]}]", [f"G[{slot[j]}]" for j in a])
             return lines
+        if parallel and op is LINEAR and not any(self.unit[i] for i in run):
+            grid = self.grid(run)
+            if grid is not None:
+                return backward_grid(grid, self.code.const)
         if parallel:
             gathered = self.backward_parallel(run, op, wanted)
             if gathered is not None:
@@ -333,15 +353,18 @@ class _Writer:
             arity = len(self.args[run[0]])
             cols = [gather("V", [slot[self.args[i][c]] for i in run]) for c in range(arity)]
             names = [f"_x{c}" for c in range(arity)]
-            zipped = f"zip({gather('G', [slot[i] for i in run])}, {', '.join(cols)}, " \
-                     f"{gather('V', [slot[i] for i in run])})"
+            sources = [gather('G', [slot[i] for i in run])] + cols + [gather('V', [slot[i] for i in run])]
             for p, c in enumerate(wanted):
                 d = template.outputs[c]
                 if isinstance(d, float):
                     term = "_g" if d == 1.0 else "-_g" if d == -1.0 else f"_g * {_lit(d)}"
                 else:
-                    term = f"_g * {_Template.fill(d, names + ['_y'])}"
-                lines.append(f"_L{p} = [{term} for _g, {', '.join(names)}, _y in {zipped}]")
+                    term = _times_g(_Template.fill(d, names + ['_y']))
+                # only the operands the slope reads, zipped with g
+                used = [k for k, name in enumerate(["_g"] + names + ["_y"]) if k == 0 or _reads(term, name)]
+                targets = ", ".join(["_g", *names, "_y"][k] for k in used)
+                zipped = sources[0] if len(used) == 1 else f"zip({', '.join(sources[k] for k in used)})"
+                lines.append(f"_L{p} = [{term} for {targets} in {zipped}]")
             lines.append("_L = " + " + ".join(f"_L{p}" for p in range(len(wanted))))
 
             def terms(xs: list[int]) -> str:
@@ -442,10 +465,24 @@ class _Writer:
             lines += [f"_it = iter({terms([x for _, xs in many for x in xs])})",
                       f"for _j, _k in {self.code.const(segments, 'S')}:",
                       "    G[_j] = _total(_islice(_it, _k), G[_j])"]
-        if rest:
-            lines += [f"for _j, _t in zip({self.code.const(tuple(t for t, _ in rest), 'T')}, "
-                      f"{terms([x for _, x in rest])}):",
-                      "    G[_j] += _t"]
+        # the rest by rank: every slot's first term, then every slot's second, …
+        ranks: list[list[tuple[int, int]]] = []
+        count: dict[int, int] = {}
+        for t, x in rest:
+            r = count.get(t, 0)
+            count[t] = r + 1
+            if r == len(ranks):
+                ranks.append([])
+            ranks[r].append((t, x))
+        for pairs in ranks:
+            pairs.sort()
+            ts = [t for t, _ in pairs]
+            sl = _slice(ts)
+            if sl is not None and sl.step > 0:  # one slice of slots: G[t] + term for all at once
+                lines.append(f"G[{_src_slice(sl)}] = map(_add, G[{_src_slice(sl)}], {terms([x for _, x in pairs])})")
+            else:
+                lines += [f"for _j, _t in zip({self.code.const(tuple(ts), 'T')}, {terms([x for _, x in pairs])}):",
+                          "    G[_j] += _t"]
         return lines
 
     def columns(self, run: list[int]) -> tuple[list[str], int]:
@@ -568,6 +605,39 @@ class _Writer:
         return lines
 
 
+def _reads(expr: str, name: str) -> bool:
+    """Whether the expression reads the variable ``name``."""
+    return re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", expr) is not None
+
+
+def _times_g(slope: str) -> str:
+    """``_g`` times a traced slope; a slope ``(1.0 if c else e)`` as ``(_g if c else _g * e)``
+    (g·1.0 is g exactly: one multiplication fewer where the branch is taken)."""
+    head = "(1.0 if "
+    if slope.startswith(head) and slope.endswith(")"):
+        depth = 0
+        for k in range(len(head), len(slope) - 1):
+            ch = slope[k]
+            depth += (ch == "(") - (ch == ")")
+            if depth < 0:
+                break
+            if depth == 0 and slope.startswith(" else ", k):
+                cond, other = slope[len(head):k], slope[k + 6:-1]
+                if _balanced(cond) and _balanced(other):
+                    return f"(_g if {cond} else _g * {other})"
+                break
+    return f"_g * {slope}"
+
+
+def _balanced(expr: str) -> bool:
+    depth = 0
+    for ch in expr:
+        depth += (ch == "(") - (ch == ")")
+        if depth < 0:
+            return False
+    return depth == 0
+
+
 def _slice(idx: list[int]) -> slice | None:
     """The slice that picks ``idx`` from a list, if the slots are evenly spaced (either way)."""
     if len(idx) < 2:
@@ -582,6 +652,24 @@ def _slice(idx: list[int]) -> slice | None:
 def _src_slice(sl: slice) -> str:
     stop = "" if sl.stop is None else str(sl.stop)
     return f"{sl.start}:{stop}" if sl.step == 1 else f"{sl.start}:{stop}:{sl.step}"
+
+
+def _fused_sum(before: list[str], block: list[str], products: list[int], run: list[int], ops: list[Op | None],
+               slot: list[int], fanout: list[int], shown: set[int]) -> str | None:
+    """One line for a run of products summed by the next node and used nowhere else:
+    ``V[s] = _total(map(_mul, A, B), -0.0)``, the products never stored (the
+    backward of ``a·b`` reads a and b, that of a sum no term's value)."""
+    if len(run) != 1 or ops[run[0]] is not SUM or ops[products[0]] is not MUL or len(before) != 1 \
+            or len(block) != 1 or len(products) <= SHORT:
+        return None
+    lo, hi = slot[products[0]], slot[products[-1]] + 1
+    head = f"V[{lo}:{hi}] = map(_mul, "
+    out = f"V[{slot[run[0]]}] = "
+    if not before[0].startswith(head) or block[0] != f"{out}_total(V[{lo}:{hi}], -0.0)":
+        return None
+    if any(fanout[i] != 1 or i in shown for i in products):
+        return None
+    return f"{out}_total({before[0][len(head) - len('map(_mul, '):]}, -0.0)"
 
 
 def unit_gradients(ops: list[Op | None], args: list[tuple[int, ...]], req: list[bool],
@@ -684,6 +772,11 @@ def generate(ops: list[Op | None], args: list[tuple[int, ...]], data: dict[int, 
     w.unit = unit_gradients(ops, args, req, fanout)
     cut = runs(order, args, keys)
     blocks = [w.forward(run, parallel) for run, parallel in cut]
+    shown = set(outputs_at)
+    for k in range(1, len(cut)):
+        fused = _fused_sum(blocks[k - 1], blocks[k], cut[k - 1][0], cut[k][0], ops, slot, fanout, shown)
+        if fused is not None:
+            blocks[k - 1], blocks[k] = [], [fused]
     root = n - 1
     if req[root]:
         blocks.append([f"G[{slot[root]}] = 1.0"])

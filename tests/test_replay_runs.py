@@ -118,15 +118,53 @@ def batch_mlp(width: int, batch: int, seed: int = 1) -> tuple[Value, list[Value]
     return sum_of(losses) * (1.0 / batch), params
 
 
-def test_a_batch_is_written_as_maps_and_sums_over_slices():
+def test_a_layer_over_a_batch_is_written_as_comprehensions_over_rows():
     root, params = batch_mlp(width=24, batch=30)
     source = replay_agrees(root, params)
-    assert "V[_o] = _total(map(_mul, V[_sw], V[_sx]), 0.0) + V[_b]" in source  # a wide linear per node
-    assert "_a = list(map(_add, _a, map(_mul," in source  # a narrow linear run, column by column
-    assert "G[_j] = _total(map(_mul, G[_sg], V[_sd]), G[_j])" in source  # a weight's terms, one sum
-    assert "_L0 = [_g * " in source  # relu's traced slope over the run
+    assert "_rA = [_q(V) for _q in " in source  # a neuron's weights and bias: not evenly spaced
+    assert "for (x0, x1,) in _rB for (w0, w1, b) in _rA]" in source  # sample-major, written out
+    assert "= [st + g0 * x0 + g1 * x1 + " in source  # a weight's 30 terms, written out
+    assert "= [st + g0 * w0 for (g0,), sts in zip(_rG, _rS)" in source  # the output layer's inputs
+    assert "_L0 = [(_g if (_x0 > 0.0) else _g * (0.0 if" in source  # relu's traced slope, g·1.0 as g
+    assert "for _g, _x0 in zip(G[" in source  # only the operand the slope reads
     assert "0.0 if _x <= 0.0 else _x" in source
     assert len(source.splitlines()) < 120  # about 3,000 nodes: a few lines per run, none per node
+
+
+def test_long_dot_products_of_a_grid_are_sums_over_maps():
+    rng = random.Random(5)
+    width, batch, n = 3, 140, 130  # 130 inputs, 140 samples: past UNROLL terms both ways
+    w = [[Value(rng.uniform(-1, 1)) for _ in range(n)] + [Value(0.1)] for _ in range(width)]
+    xs = [[Value(rng.uniform(-1, 1)) for _ in range(n)] for _ in range(batch)]
+    # neuron-major: every sample for neuron 0, then neuron 1, …
+    zs = [linear(w[j][:-1], xs[s], w[j][-1]).tanh() for j in range(width) for s in range(batch)]
+    params = [p for row in w for p in row]
+    source = replay_agrees(sum_of(zs), params, tuple(v for row in xs for v in row))
+    assert "[_total(map(_mul, w, x), 0.0) + w[130] for w in _rA for x in _rB]" in source
+    assert "[_total(map(_mul, g, x), st) for g, sts in zip(_rG, _rS)" in source
+    # inputs as params too, the weights frozen: only the inputs' gradients, 3 terms each
+    inputs = [v for row in xs for v in row]
+    source = replay_agrees(sum_of(zs), inputs)
+    assert "[st + g0 * w0 + g1 * w1 + g2 * w2 for (g0, g1, g2,), sts in zip(_rG, _rS)" in source
+    assert "_rX" not in source
+
+
+def test_a_linear_run_that_is_no_grid_is_written_per_node_or_column_by_column():
+    rng = random.Random(6)
+    width, batch = 12, 20
+    w = [[Value(rng.uniform(-1, 1)) for _ in range(10)] for _ in range(width)]
+    v = [[Value(rng.uniform(-1, 1)) for _ in range(2)] for _ in range(width)]
+    b = [Value(rng.uniform(-0.1, 0.1)) for _ in range(width)]
+    nodes = []
+    for s in range(batch):  # neurons rotated by s, and 3 biases shared: a bias takes terms from 4 neurons
+        x = [Value(rng.uniform(-1, 1)) for _ in range(10)]
+        nodes += [linear(w[(j + s) % width], x, b[j % 3]) for j in range(width)]
+        nodes += [linear(v[(j + s) % width], x[:2], b[j % 3]) for j in range(width)]
+    params = [p for row in w + v for p in row] + b
+    source = replay_agrees(sum_of([z.relu() for z in nodes]), params)
+    assert "V[_o] = _total(map(_mul, V[_sw], V[_sx]), 0.0) + V[_b]" in source  # a wide linear per node
+    assert "_a = list(map(_add, _a, map(_mul," in source  # a narrow linear run, column by column
+    assert "_rA" not in source
 
 
 def test_a_wide_sum_of_products_is_slice_assignments():
@@ -134,9 +172,25 @@ def test_a_wide_sum_of_products_is_slice_assignments():
     xs = [Value(rng.uniform(-1, 1)) for _ in range(300)]
     root = sum_of([xs[i] * xs[i + 1] for i in range(0, 300, 2)])
     source = replay_agrees(root, xs)
-    assert "= map(_mul, V[" in source  # the products, one map
-    assert "_total(V[" in source  # the sum, one call
+    # the products summed as they are made, never stored: nothing else reads them
+    assert "_total(map(_mul, V[0:300:2], V[1:301:2]), -0.0)" in source
     assert "G[0:300:2] = V[1:301:2]" in source  # g = 1.0 exactly: ∂/∂xᵢ is the other factor
+    products = [xs[i] * xs[i + 1] for i in range(0, 300, 2)]
+    root = sum_of(products) * products[0]
+    source = replay_agrees(root, xs)  # a product used twice: stored
+    assert "= map(_mul, V[" in source and "_total(V[" in source
+    root = sum_of(products)
+    step = record(root, params=xs, outputs=[products[3]])  # a product shown as an output: stored
+    step.run()
+    assert step.output_values == [xs[6].data * xs[7].data]
+
+
+def test_a_few_terms_into_each_slot_are_added_rank_by_rank_over_slices():
+    rng = random.Random(7)
+    xs = [Value(rng.uniform(-1, 1)) for _ in range(60)]
+    # x·x: each x takes two terms, g·x then g·x, both added over one slice of slots
+    source = replay_agrees(sum_of([x * x for x in xs]).tanh(), xs)
+    assert source.count("G[0:60] = map(_add, G[0:60], map(_mul, ") == 2
 
 
 def test_a_chain_is_one_loop_carrying_its_value_and_gradient():
@@ -211,3 +265,21 @@ def test_a_gradient_is_its_first_term_itself_signed_zeros_included(n):
     value, grads = step.run()
     assert hexes(grads) == hexes([-0.0] * n + [2.0] * n)
     assert value == 0.0
+
+
+def test_edge_values_keep_their_bits_through_a_grid():
+    # signed zeros, infinities and nan as weights, biases and inputs of a layer over a batch
+    special = [0.0, -0.0, math.inf, -math.inf, math.nan, 1e-320, -2.5, 3.0]
+    w = [[Value(special[(3 * j + i) % 8]) for i in range(3)] for j in range(5)] + [[Value(-0.0) for _ in range(3)]]
+    b = [Value(special[(j + 1) % 8]) for j in range(5)] + [Value(-0.0)]
+    xs = [[Value(special[(s + 2 * i) % 8]) for i in range(3)] for s in range(8)] + [[Value(3.0) for _ in range(3)]]
+    zs = [linear(w[j], xs[s], b[j]) for s in range(9) for j in range(6)]
+    params = [p for row in w for p in row] + b
+    root = sum_of([z.relu() for z in zs] + zs)
+    source = replay_agrees(root, params)
+    assert "_rA = " in source
+    # each z itself, bit for bit: 0.0 + (-0.0·3.0) + … + (-0.0) is 0.0, the sum starting at 0.0
+    step = record(root, params=params, outputs=zs)
+    step.run()
+    assert hexes(step.output_values) == hexes([z.data for z in zs])
+    assert zs[-1].data.hex() == "0x0.0p+0"
