@@ -154,20 +154,22 @@ def backward_grid(grid: Grid, const: Const) -> list[str]:
         # per neuron j: g(S-1, j) … g(0, j); per input i: x_S-1,i … x_0,i; then the bias column of 1.0
         g_j = [[grid.z_slot(s, j) for s in range(S - 1, -1, -1)] for j in range(J)]
         x_i = [[grid.b[s][i] for s in range(S - 1, -1, -1)] for i in range(n)]
-        lines.append(f"_rG = {_rows('G', g_j, const)}")
-        lines.append(f"_rX = {_rows('V', x_i, const)} + [[1.0] * {S}]")
-        lines.append(f"_rS = {_rows('G', [list(r) for r in grid.a], const)}")
-        expr, tg, tx = _dot("st", "g", "x", S)
-        values = f"[{expr} for {tg}, sts in zip(_rG, _rS) for {tx}, st in zip(_rX, sts)]"
-        lines += _store([t for row in grid.a for t in row], values, const)
+        lines += _sums(g_j, "x", x_i, f" + [[1.0] * {S}]", grid.a, S, const)
     if grid.want_b:
         # per sample s: g(s, J-1) … g(s, 0); per input i: w_J-1,i … w_0,i
         g_s = [[grid.z_slot(s, j) for j in range(J - 1, -1, -1)] for s in range(S)]
         w_i = [[grid.a[j][i] for j in range(J - 1, -1, -1)] for i in range(n)]
-        lines.append(f"_rG = {_rows('G', g_s, const)}")
-        lines.append(f"_rW = {_rows('V', w_i, const)}")
-        lines.append(f"_rS = {_rows('G', [list(r) for r in grid.b], const)}")
-        expr, tg, tw = _dot("st", "g", "w", J)
-        values = f"[{expr} for {tg}, sts in zip(_rG, _rS) for {tw}, st in zip(_rW, sts)]"
-        lines += _store([t for row in grid.b for t in row], values, const)
+        lines += _sums(g_s, "w", w_i, "", grid.b, J, const)
     return lines
+
+
+def _sums(g_rows: list[list[int]], letter: str, rows: list[list[int]], extra: str,
+          targets: list[tuple[int, ...]], count: int, const: Const) -> list[str]:
+    """grad[t] += Σ_k g_k · other_k for each target slot t: the rows gathered once, one comprehension."""
+    other = f"_r{letter.upper()}"
+    expr, tg, to = _dot("st", "g", letter, count)
+    values = f"[{expr} for {tg}, sts in zip(_rG, _rS) for {to}, st in zip({other}, sts)]"
+    return [f"_rG = {_rows('G', g_rows, const)}",
+            f"{other} = {_rows('V', rows, const)}{extra}",
+            f"_rS = {_rows('G', [list(r) for r in targets], const)}",
+            *_store([t for row in targets for t in row], values, const)]
