@@ -344,8 +344,8 @@ def draw(
 
     for depth, rank in enumerate(ranked[1:], start=2):
         # a later layer's weights: one rank after the layer before's outputs, outside
-        # both bands, neuron1's first; the outputs' edges pass between neuron1's weights
-        # and the next neurons' (the order mincross keeps: no crossing it could avoid)
+        # both bands, in _source_ranks' order; the outputs' edges pass between the
+        # weights above them and those below (the order mincross keeps)
         before = {m.a for m in layers[depth - 2]}
         weights = [v for v in rank if v in neuron_of and v not in before]
         with dot.subgraph() as same:
@@ -355,15 +355,16 @@ def draw(
             for a, b in zip(weights, weights[1:]):
                 if neuron_of[a] is neuron_of[b]:  # room between neurons
                     same.edge(f"n{index[a]}", f"n{index[b]}", style="invis")
-        # the outputs' edges between neuron1's weights and the next neurons' (mincross
-        # would as soon send them round the outside): an invisible edge from the first
-        # output to neuron1's last weight, from the last output to each next neuron's
-        # last, which an edge going round would cross
+        # the outputs' edges between the weights above and those below (mincross would
+        # as soon send them round the outside): an invisible edge from the first output
+        # to the last weight of each neuron above, from the last output to each one
+        # below, which an edge going round would cross
         outs = [f"n{index[drawn_as.get(m.a, m.a)]}" for m in layers[depth - 2]]
         for m in layers[depth - 1]:
             mine = [v for v in weights if neuron_of[v] is m]
             if mine:
-                tail, head = (outs[0], mine[-1]) if m.index == 1 else (outs[-1], mine[-1])
+                tail, head = (outs[0] if _above(m.index, len(layers[depth - 1])) else outs[-1],
+                              mine[-1])
                 dot.edge(tail, f"n{index[head]}", style="invis")
 
     if legend:
@@ -386,11 +387,14 @@ def draw(
 
 
 def _source_ranks(layering: Layering) -> list[list[Value]]:
-    """What each layer's net inputs read, in the order drawn across their column:
-    neuron1's own weights and bias, the sources every neuron reads (the inputs or the
-    layer before's outputs, then shared biases), the other neurons' own weights and
-    biases.  Straight edges from this order into the neurons (in index order) cross
-    only where every source feeds every neuron: the network's own crossings."""
+    """What each layer's net inputs read, in the order drawn across their column: the
+    own weights and bias of the first neurons (neuron1, and those ``_above`` says), the
+    sources every neuron reads (the inputs or the layer before's outputs, then shared
+    biases), the other neurons' own weights and biases.  Straight edges from this order
+    into the neurons (in index order) cross where every source feeds every neuron (the
+    network's own crossings) and, in a layer of n ≥ 3 neurons, where neuron j's own
+    parameters pass the sources' edges to min(j − 1, n − j) neurons: the fewest that
+    parameters standing in the sources' column allow."""
     ranks: list[list[Value]] = []
     for depth, layer in enumerate(layering.layers, start=1):
         shared: list[Value] = (list(layering.inputs) if depth == 1 else
@@ -402,8 +406,18 @@ def _source_ranks(layering: Layering) -> list[list[Value]]:
             for b in n.biases:
                 if layering.neuron_of.get(b) is not n and b not in shared:
                     shared.append(b)
-        ranks.append(own[0] + shared + [v for mine in own[1:] for v in mine])
+        above = [v for k, mine in enumerate(own, start=1) if _above(k, len(own)) for v in mine]
+        below = [v for k, mine in enumerate(own, start=1) if not _above(k, len(own)) for v in mine]
+        ranks.append(above + shared + below)
     return ranks
+
+
+def _above(k: int, neurons: int) -> bool:
+    """Whether neuron k of a layer of ``neurons`` has its own weights above the sources
+    every neuron reads.  An own weight of neuron k above them crosses the edges from
+    each source to the k − 1 neurons before it, below them the edges to the
+    neurons − k after it: above when that is fewer (neuron1 always)."""
+    return k == 1 or k - 1 < neurons - k
 
 
 def _in_neuron_order(
