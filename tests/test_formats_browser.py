@@ -24,22 +24,9 @@ import pytest
 
 from support import external_urls, markdown_tables, screenshot
 from support.commands import cli, ids, json_verdicts
+from support.expected import (ARITHMETIC_HEADERS, CHECK_HEADERS, EXAMPLES, EXPLAIN, FIRST_COLUMNS,
+                              GRAPH_KINDS, NUMBER, SEED000_SLIPS, VERDICTS)
 
-EXAMPLES = ["seed000", "seed001", "seed002", "seed003_2", "seed003_3"]
-EXPLAIN = {"seed000": ["w14", "b6"], "seed001": ["b1", "w5"], "seed002": ["w1", "b2"],
-           "seed003_3": ["W1_1_1", "b2_2"]}
-# Seed 000's graph quantities (value/grad/delta/updated) that the document prints wrong, read
-# from the document (GARBLED, sign dropped): an anchor independent of any writer.
-SEED000_SLIPS = {"value a5", "value z6", "value a6", "value o6", "delta z5", "delta z4",
-                 "delta i5", "updated w35", "updated w46"}
-GRAPH_KINDS = ("value", "grad", "delta", "updated")
-# The check table's first five titles; then an optional "hint", then "verdict" (last).
-FIRST_COLUMNS = ["quantity", "hand", "engine", "engine-hand", "rel"]
-CHECK_HEADERS = (FIRST_COLUMNS + ["verdict"], FIRST_COLUMNS + ["hint", "verdict"])
-ARITHMETIC_HEADERS = (["printed", "result", "verdict", "arithmetic"],
-                      ["printed", "result", "hint", "verdict", "arithmetic"])
-VERDICTS = ("exact", "close", "wrong")
-NUMBER = re.compile(r"[+-]?\d*\.?\d+(?:[eE][+-]?\d+)?")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 COMMANDS = ([["run", ex, "--no-graphs"] for ex in EXAMPLES]
