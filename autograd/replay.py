@@ -65,9 +65,10 @@ from collections.abc import Iterable, Sequence
 from .collector import collector_paused
 from .recording import no_grad
 from .replay_code import generate
+from .replay_grid import picked
 from .replay_trace import _EAGER, _FORWARD, _namespace  # noqa: F401  (_FORWARD: the tests read it)
 from .value import CONST, Value
-from .walk import topological_order
+from .walk import NARY, topological_order
 
 #: Lines per generated function: a graph of many irregular nodes is split into
 #: several functions, each compiled on its own (about 4 KB per line while compiling).
@@ -119,6 +120,30 @@ def _compile(functions: list[tuple[str, list[str]]], helpers: dict[str, Any], dr
     return calls.pop("_replay")
 
 
+
+def _operands(order: list[Value], index: dict[Value, int]) -> list[tuple[int, ...]]:
+    """Each node's parents as positions in ``order`` (read from the slots, see Value)."""
+    at = index.__getitem__
+    args: list[tuple[int, ...]] = []
+    add = args.append
+    for node in order:
+        a = node._a
+        if a is None:
+            add(())
+        elif (b := node._b) is None:
+            add((at(a),))
+        elif b is NARY:
+            add(picked(index, a))
+        else:
+            add((at(a), at(b)))
+    return args
+
+
+def _label(what: str, k: int, leaf: Value) -> str:
+    """How an error names a listed leaf: 'params[3] (w13)'."""
+    return f"{what}[{k}]" + (f" ({leaf.name})" if leaf.name else "")
+
+
 class Replay:
     """A recorded graph, compiled: ``run`` and ``backward`` build no nodes.
 
@@ -143,39 +168,40 @@ class Replay:
         self.inputs = tuple(inputs)
         self.params = tuple(params)
         order = topological_order(root)
-        index = {id(node): i for i, node in enumerate(order)}
+        index = {node: i for i, node in enumerate(order)}  # a Value hashes by identity
         slot: dict[int, tuple[str, int]] = {}
-        seen: dict[int, str] = {}
+        seen: dict[int, tuple[str, int, Value]] = {}  # id -> where it was listed
         for group, src in ((self.inputs, "X"), (self.params, "P")):
             what = "inputs" if src == "X" else "params"
             for k, leaf in enumerate(group):
-                label = f"{what}[{k}]" + (f" ({leaf.name})" if isinstance(leaf, Value) and leaf.name else "")
-                if not isinstance(leaf, Value):
-                    raise TypeError(f"record(): {label} is not a Value: {type(leaf).__name__} {leaf!r}")
-                if leaf.parents:
-                    raise ValueError(f"record(): {label} is not a leaf (it was made by {leaf.op!r}); "
-                                     "only leaves can take new values")
-                if id(leaf) in seen:
-                    raise ValueError(f"record(): {label} is listed twice (also as {seen[id(leaf)]})")
-                seen[id(leaf)] = label
-                if id(leaf) in index:
-                    slot[index[id(leaf)]] = (src, k)
+                if leaf.__class__ is not Value and not isinstance(leaf, Value):
+                    raise TypeError(f"record(): {what}[{k}] is not a Value: {type(leaf).__name__} {leaf!r}")
+                if leaf._a is not None or id(leaf) in seen:
+                    label = _label(what, k, leaf)
+                    if leaf._a is not None:
+                        raise ValueError(f"record(): {label} is not a leaf (it was made by {leaf.op!r}); "
+                                         "only leaves can take new values")
+                    raise ValueError(f"record(): {label} is listed twice (also as {_label(*seen[id(leaf)])})")
+                seen[id(leaf)] = (what, k, leaf)
+                if (at := index.get(leaf)) is not None:
+                    slot[at] = (src, k)
         self._slot = slot
         # leaves frozen at their recorded value, checked on every run
-        self._frozen = [(i, node, node.data) for i, node in enumerate(order)
-                        if not node.parents and i not in slot and node._op is not CONST]
+        self._frozen = [(i, node, node._data) for i, node in enumerate(order)
+                        if node._a is None and i not in slot and node._op is not CONST]
         # the graph in index form (the replay does not keep the graph alive)
-        self._ops = [node._op if node.parents else None for node in order]
-        self._args = [tuple(map(index.__getitem__, map(id, node.parents))) for node in order]
-        self._names = {i: node.name for i, node in enumerate(order) if node.name is not None}
-        self._leaf_data = {i: node.data for i, node in enumerate(order) if not node.parents}
-        params_at = [index.get(id(p), -1) for p in self.params]  # -1: not in the graph, gradient 0
+        self._ops = [node._op if node._a is not None else None for node in order]
+        self._args = _operands(order, index)
+        self._names = {i: node._name for i, node in enumerate(order) if node._name is not None}
+        self._leaf_data = {i: node._data for i, node in enumerate(order) if node._a is None}
+        params_at = [index.get(p, -1) for p in self.params]  # -1: not in the graph, gradient 0
         self.nodes = len(order)
         outputs_at = []
         for k, node in enumerate(outputs):
-            if not isinstance(node, Value) or id(node) not in index:
+            at = index.get(node) if isinstance(node, Value) else None
+            if at is None:
                 raise ValueError(f"record(): outputs[{k}] is not a node of the graph under the root: {node!r}")
-            outputs_at.append(index[id(node)])
+            outputs_at.append(at)
         self.output_values: list[float] = [self._leaf_data.get(i, order[i].data) for i in outputs_at]
         self._layout = (slot, params_at, outputs_at, len(self.inputs), len(self.params))
         functions, consts, driver, called = self._generate()

@@ -42,7 +42,7 @@ from itertools import chain, groupby, repeat
 from operator import itemgetter
 from typing import Any
 
-from .replay_grid import Grid, backward_grid, find_grid, forward_grid
+from .replay_grid import Grid, backward_grid, find_grid, forward_grid, picked
 from .replay_trace import _FORWARD, TERMS, _lit, _Template, _trace
 from .value import (
     ADD, DIV, EXP, LINEAR, LOG, MUL, NEG, POW, POW_VALUE, RELU, SIGMOID, SUB, SUM, TANH, UNDEFINED, Op,
@@ -79,23 +79,20 @@ def schedule(args: list[tuple[int, ...]], keys: list[int]) -> list[int]:
     n = len(args)
     succ: list[list[int]] = [[] for _ in range(n)]
     indeg = [0] * n
-    interior = bytearray(1 if a else 0 for a in args)
-    last_child: dict[int, int] = {}  # each node's latest child so far
-    get = last_child.get
-    computed = 0
-    for i in range(n):
-        a = args[i]
-        if not a:
-            continue
-        computed += 1
-        # i after its computed parents, and after each parent's previous child
-        before = set(map(get, a, repeat(-1)))
-        before.discard(-1)
-        before.update(filter(interior.__getitem__, a))
-        indeg[i] = len(before)
-        for j in before:
-            succ[j].append(i)
-        last_child.update(zip(a, repeat(i)))
+    # each node's latest child so far; an interior node itself while it has none, -1 a leaf.
+    # i goes after each parent's previous child, and after an interior parent with no child
+    # yet (a parent's earlier child comes after that parent: the parent would add no constraint)
+    last = [i if a else -1 for i, a in enumerate(args)]
+    put = last.__setitem__
+    computed = n - args.count(())
+    for i, a in enumerate(args):
+        if a:
+            before = set(picked(last, a))
+            before.discard(-1)
+            indeg[i] = len(before)
+            for j in before:
+                succ[j].append(i)
+            any(map(put, a, repeat(i)))  # i is now each parent's latest child
     ready = [i for i in range(n) if args[i] and not indeg[i]]
     buckets: dict[int, list[int]] = {}
     for i in ready:
@@ -108,7 +105,7 @@ def schedule(args: list[tuple[int, ...]], keys: list[int]) -> list[int]:
     stamp = [-1] * n  # the run (of one kind, in the order) each node was placed in
     run = 0
     later: list[int] = []  # ready, of the current kind, but using the current run: the next run
-    while len(order) < computed:
+    for _ in range(computed):
         i = -1
         while current:
             c = pop(current)
@@ -116,14 +113,15 @@ def schedule(args: list[tuple[int, ...]], keys: list[int]) -> list[int]:
                 i = c
                 break
         if i < 0:
-            for c in later:
-                push(buckets[keys[c]], c)
-            later = []
-            while True:
-                c = pop(ready)
-                if not done[c]:
-                    i = c
-                    break
+            while done[ready[0]]:  # placed from its kind's bucket since it was pushed
+                pop(ready)
+            if len(later) == 1 and later[0] == ready[0]:  # a chain's next node: placed at once
+                later = []
+            else:
+                for c in later:
+                    push(buckets[keys[c]], c)
+                later = []
+            i = pop(ready)
             current = buckets[keys[i]]
             run += 1
         done[i] = 1
@@ -203,13 +201,14 @@ class _Writer:
             for i in run:
                 lines += self.forward_line(op, f"V[{slot[i]}]", [slot[j] for j in self.args[i]])
             return lines
-        lo, hi = slot[run[0]], slot[run[-1]] + 1
-        cols = [[slot[self.args[i][c]] for i in run] for c in range(arity)]
-        gather = self.code.gather
         if parallel and op is LINEAR:
             grid = self.grid(run)
             if grid is not None:
                 return forward_grid(grid, self.code.const)
+        lo, hi = slot[run[0]], slot[run[-1]] + 1
+        at, args = slot.__getitem__, self.args  # each operand position's slots over the run:
+        cols = list(map(list, zip(*[map(at, args[i]) for i in run])))
+        gather = self.code.gather
         if parallel and op in _MAPPED:
             return [f"V[{lo}:{hi}] = map({_MAPPED[op]}, {', '.join(gather('V', c) for c in cols)})"]
         if parallel and op is RELU:
@@ -490,24 +489,26 @@ class _Writer:
         held in a local), 'table', or at most one 'prev' (the node before, carried in a
         local); and the prev column (-1 for none)."""
         arity = len(self.args[run[0]])
-        slot = self.slot
-        outs = {slot[i] for i in run}
-        per = [[slot[self.args[i][c]] for i in run] for c in range(arity)]
+        slot, args = self.slot, self.args
+        at = slot.__getitem__
+        out_slots = list(map(at, run))
+        outs = set(out_slots)
+        per = list(map(list, zip(*[map(at, args[i]) for i in run])))  # each operand's slots over the run
         kinds = []
         for c in range(arity):
             col = per[c]
-            others = {s for d in range(arity) if d != c for s in per[d]}
-            if all(s == col[0] for s in col) and col[0] not in others and col[0] not in outs:
+            others = set(chain.from_iterable(per[d] for d in range(arity) if d != c))
+            if col.count(col[0]) == len(col) and col[0] not in others and col[0] not in outs:
                 kinds.append("const")
             else:
                 kinds.append("table")
         prev = -1
         for c in range(arity):
             col = per[c]
-            if kinds[c] == "table" and len(run) > 1 and all(col[k] == slot[run[k - 1]] for k in range(1, len(run))) \
-                    and all(self.fanout[i] == 1 for i in run[:-1]) \
-                    and not any(s in outs for d in range(arity) if d != c for s in per[d]):
-                kinds[c] = "prev"
+            if kinds[c] == "table" and len(run) > 1 and col[1:] == out_slots[:-1] \
+                    and set(map(self.fanout.__getitem__, run[:-1])) == {1} \
+                    and outs.isdisjoint(chain.from_iterable(per[d] for d in range(arity) if d != c)):
+                kinds[c] = "prev"  # operand c is the node before, used by this one alone
                 prev = c
                 break
         return kinds, prev
@@ -759,7 +760,7 @@ def generate(ops: list[Op | None], args: list[tuple[int, ...]], data: dict[int, 
     minus = one + 1
     tail += [1.0, -1.0]
     kinds: dict[Key, int] = {}
-    keys = [kinds.setdefault((op, len(a), tuple(map(req.__getitem__, a)) if req[i] else None), len(kinds))
+    keys = [kinds.setdefault((op, len(a), picked(req, a) if req[i] else None), len(kinds))
             if a else -1 for i, (op, a) in enumerate(zip(ops, args))]
     order = schedule(args, keys)
     base = nx + np_ + len(tail)

@@ -34,6 +34,14 @@ UNROLL = 128
 Const = Callable[[Any, str], str]
 
 
+def picked(seq: Any, idx: Any) -> tuple[Any, ...]:
+    """``tuple(seq[i] for i in idx)`` in one C call (an itemgetter) when there are two or more."""
+    if len(idx) > 1:
+        got: tuple[Any, ...] = itemgetter(*idx)(seq)
+        return got
+    return (seq[idx[0]],) if idx else ()
+
+
 def row_slice(idx: list[int]) -> slice | None:
     """The slice that picks ``idx`` from a list, if the slots are evenly spaced (either way)."""
     if len(idx) == 1:
@@ -73,8 +81,8 @@ def find_grid(run: list[int], args: list[tuple[int, ...]], slot: list[int], req:
     want_a, want_b = rq[0], rq[1]
     if rq[0:-1:2].count(want_a) != len(rq) // 2 or rq[-1] != want_a or rq[1:-1:2].count(want_b) != len(rq) // 2:
         return None
-    rows_a = [tuple(map(get, args[i][0:-1:2])) + (get(args[i][-1]),) for i in run]
-    rows_b = [tuple(map(get, args[i][1:-1:2])) for i in run]
+    rows_a = [picked(slot, args[i][0:-1:2]) + (get(args[i][-1]),) for i in run]
+    rows_b = [picked(slot, args[i][1:-1:2]) for i in run]
     m = len(run)
     for sample_major in (True, False):
         lead, other = (rows_a, rows_b) if sample_major else (rows_b, rows_a)

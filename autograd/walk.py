@@ -66,6 +66,7 @@ def topological_order(root: Value) -> list[Value]:
     entered: set[Value] = set()
     stack = [root]
     push, pop, extend, append, enter = stack.append, stack.pop, stack.extend, order.append, entered.add
+    issuperset = entered.issuperset
     while stack:
         node = pop()
         if node is _PLACE:  # every parent of the node below it is placed
@@ -89,6 +90,9 @@ def topological_order(root: Value) -> list[Value]:
                 enter(a)  # a leaf parent: placed now, as it would be next
                 append(a)
         elif b is NARY:
+            if issuperset(a):  # most often every parent is placed already: no loop in Python
+                append(node)
+                continue
             for i, p in enumerate(a):
                 if p in entered:
                     continue
