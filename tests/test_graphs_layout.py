@@ -442,6 +442,19 @@ def test_operation_view_crosses_only_where_the_network_does(case, rankdir, highl
     assert len(crossing_pairs(g.source)) == own, crossing_pairs(g.source)
 
 
+@pytest.mark.parametrize("case", ["seed003_2-3-1", "seed003_3-4-2", "MLP(3, [4, 2])"])
+def test_a_wide_layer_without_edge_labels_crosses_only_where_the_network_does(case):
+    # `chainrule draw FILE` draws no edge labels: the waypoints are invisible points there;
+    # before, 9 and 48 crossings as with labels (left to right; top to bottom the fan from
+    # the inputs still goes round an input or crosses once or twice more: 23, 26)
+    make, own = CROSSING_CASES[case]
+    g = make(legend=True)
+    edge_labels = re.findall(r"^\t+\w+ -> \w+ \[.*?label=(\"[^\"]*\"|\S+)", g.source, re.M)
+    assert set(edge_labels) <= {'" "'}  # none shown (blank ones give the edges room to turn)
+    assert re.search(r"^\tvia\d+_\d+ \[.*shape=point.*style=invis", g.source, re.M)
+    assert len(crossing_pairs(g.source)) == own, crossing_pairs(g.source)
+
+
 def edges_through_clusters(source: str) -> list[tuple[str, str, str]]:
     """(tail, head, cluster caption) for each drawn edge whose path runs inside a cluster
     that holds neither of its ends (an S-shaped edge through another neuron's box)."""

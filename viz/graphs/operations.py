@@ -194,8 +194,10 @@ def draw(
                 cluster_of[v] = ()
 
     # room for labels; a labelled edge's label is a rank of its own in dot's layout
+    # (a wide layer's edges through waypoints have labels, blank without edge_labels)
+    spaced = edge_labels or any(rank.wide for rank in ranked)
     ranksep = ("0.45" if edge_labels else "0.32") if layering is None else (
-        "0.1" if edge_labels else "0.25")
+        "0.1" if spaced else "0.25")
     dot = _digraph(rankdir, "0.22", ranksep, title)
     if layering is not None:
         # the order the nodes are given in (inputs, then layer by layer, neuron1 first, its
@@ -357,6 +359,8 @@ def draw(
                                           _edge_label_attrs(on_path is not None, p_on)))
                 dot.edge(tail, via, arrowhead="none", minlen=FAN, **attrs)
                 tail = via
+                if not edge_labels:  # a blank label: the edge's own label rank, room to turn
+                    attrs["label"] = " "
             elif edge_labels and not p.is_constant:
                 attrs["label"] = style.fmt(float(factor), digits)
                 attrs.update(_edge_label_attrs(on_path is not None, p_on))
