@@ -661,15 +661,18 @@ def test_wrt_labels_through_a_wide_layers_waypoints_multiply_to_the_gradient(tmp
 # --- determinism ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("neurons", [True, False], ids=["neurons", "operations"])
-def test_a_files_dot_is_byte_identical_across_processes(neurons):
+@pytest.mark.parametrize("stem,neurons,wrt", [
+    ("seed001_2-2-1_shared_bias", True, "b1"), ("seed001_2-2-1_shared_bias", False, "b1"),
+    ("seed003_3-4-2_linear_exercise", False, "x0_1")],  # a wide layer's waypoints
+    ids=["neurons", "operations", "operations-waypoints"])
+def test_a_files_dot_is_byte_identical_across_processes(stem, neurons, wrt):
     script = (
         "import sys; import viz.worked as w; from viz.cli.figures import _root;"
         "from viz.graphs import draw;"
-        f"e = w.load({str(EXAMPLES['seed001_2-2-1_shared_bias'])!r}); v = w.build(e);"
+        f"e = w.load({str(EXAMPLES[stem])!r}); v = w.build(e);"
         "w.backward(e, v);"
         f"sys.stdout.write(draw(_root(e, v), params=[v[k] for k in e.params], neurons={neurons},"
-        " edge_labels=True, legend=True, highlight='b1').source)"
+        f" edge_labels=True, legend=True, highlight={wrt!r}).source)"
     )
     root = str(Path(__file__).resolve().parent.parent)
     outs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
