@@ -318,7 +318,8 @@ _LABELS = """() => {
   const labels = [], edges = [];
   for (const g of document.querySelectorAll('g.node')) {
     const id = g.querySelector('title').textContent;
-    if (/^(l\\d+_\\d+|caption\\d+)$/.test(id) && texts(g).length)  // a weight, a caption
+    // a weight, a waypoint's label (the operation view's wide layers), a caption
+    if (/^(l\\d+_\\d+|via\\d+_\\d+|caption\\d+)$/.test(id) && texts(g).length)
       labels.push({id, box: union(texts(g))});
   }
   for (const g of document.querySelectorAll('g.edge')) {
@@ -372,8 +373,8 @@ def _segment_meets_box(p, q, box) -> bool:
 def edges_through_labels(found: dict) -> list[tuple[str, str]]:
     """(label, edge) for each edge whose path or arrowhead meets another edge's label.
 
-    A label node l<a>_<b> belongs to the two halves a -> l<a>_<b> -> b of its edge;
-    a label dot placed belongs to its own edge."""
+    A label node l<a>_<b> (or via<a>_<b>) belongs to the two halves a -> l<a>_<b> -> b
+    of its edge; a label dot placed belongs to its own edge."""
     hits = []
     for label in found["labels"]:
         own = {label["id"]} if "->" in label["id"] else set()
@@ -433,13 +434,20 @@ def test_no_edge_runs_through_another_edges_label(chromium_page, tmp_path, name,
         visit.page.set_viewport_size({"width": int(size[0]) + 20, "height": int(size[1]) + 20})
         visit.page.screenshot(path=str(shots_dir(tmp_path) / f"{name}-{rankdir}-labels.png"))
     hits = edges_through_labels(found)
-    if view == "operations":  # there dot places the edges' labels: the captions are checked
+    if view == "operations":  # there dot places most edges' labels: the captions, and a
+        # wide layer's labels drawn on its waypoints, are checked
         hits = [(label, edge) for label, edge in hits if not label.count("->")]
     assert not hits
     captions = [k for k in found["labels"] if not k["id"].count("->")
-                and not re.fullmatch(r"l\d+_\d+", k["id"])]
+                and not re.fullmatch(r"(l|via)\d+_\d+", k["id"])]
     assert captions  # the captions (layer1, h1, …) were among the labels looked at
-    if view == "operations":
+    if view == "operations":  # every waypoint's label was looked at
+        vias = [k for k in found["labels"] if re.fullmatch(r"via\d+_\d+", k["id"])]
+        assert len(vias) == len(re.findall(r"^\t+via\d+_\d+ \[label=", g.source, re.M))
+        # the networks with a layer of three or more neurons: 2·3, 3·4 or 3·4 waypoints
+        wide = {"seed003_2-3-1_forward": 6, "seed003_3-4-2_linear_exercise": 12,
+                "nn-3-4-2": 12, "mlp-3-4-2": 12}
+        assert len(vias) == next((k for n, k in wide.items() if name.startswith(n)), 0)
         return
     # every weight's label was looked at: one label for each labelled edge of the DOT
     labelled = len(re.findall(r"^\t+l\d+_\d+ \[label=", g.source, re.M)) + len(

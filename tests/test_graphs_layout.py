@@ -305,9 +305,30 @@ def _weights(z: Value, order: list[Value], params) -> list[Value]:
     return found
 
 
+VIA = re.compile(r"via\d+_\d+")  # a waypoint on an edge: source -> via<s>_<z> -> z
+
+
 def edge_paths(source: str) -> list[tuple[str, str, list[tuple[float, float]]]]:
     """Every drawn edge of ``dot -Tjson``'s layout: (tail, head, its path sampled along
-    its cubic Bézier pieces); invisible edges left out."""
+    its cubic Bézier pieces); invisible edges left out.  An edge drawn in two halves
+    through a waypoint (x -> via<x>_<z> -> z) is one edge x -> z, its path the two
+    halves' paths one after the other."""
+    found = _edge_pieces(source)
+    into = {head: (tail, points) for tail, head, points in found if VIA.fullmatch(head)}
+    joined = []
+    for tail, head, points in found:
+        if VIA.fullmatch(head):
+            continue
+        if VIA.fullmatch(tail):
+            first, before = into.pop(tail)
+            tail, points = first, before + points
+        joined.append((tail, head, points))
+    assert not into, into  # every waypoint has both halves
+    return joined
+
+
+def _edge_pieces(source: str) -> list[tuple[str, str, list[tuple[float, float]]]]:
+    """Every drawn edge of ``dot -Tjson``'s layout as the DOT writes it, sampled."""
     out = subprocess.run(["dot", "-Tjson"], input=source, capture_output=True, text=True,
                          check=True, timeout=120).stdout
     data = json.loads(out)
@@ -367,44 +388,6 @@ def _mlp_2_2_2() -> Value:
     return loss
 
 
-# (graph, the network's own crossings): seed 001's layer 1 reads x1, x2 and the shared b1
-CROSSING_CASES = {
-    "seed001": (lambda **kw: draw(*_file_root("seed001_2-2-1_shared_bias"), **kw),
-                own_crossings([(3, 2), (2, 1)])),
-    "seed000": (lambda **kw: draw(*_file_root("seed000_3-2-1_textbook"), **kw),
-                own_crossings([(3, 2), (2, 1)])),
-    "seed002-chain": (lambda **kw: draw(*_file_root("seed002_1-1-1_training"), **kw),
-                      own_crossings([(1, 1), (1, 1)])),
-    "MLP(2, [2, 2])": (lambda **kw: draw(_mlp_2_2_2(), **kw), own_crossings([(2, 2), (2, 2)])),
-}
-
-
-def _file_root(stem: str) -> tuple[Value]:
-    values, root, params = file_values(EXAMPLES[stem])
-    return (root,)
-
-
-@pytest.mark.parametrize("case,rankdir,highlight", [
-    (case, rankdir, highlight) for case in sorted(CROSSING_CASES) for rankdir in ("LR", "TB")
-    for highlight in ([None, "b1"] if case == "seed001" else [None])])  # --wrt b1
-def test_operation_view_crosses_only_where_the_network_does(case, rankdir, highlight):
-    # before: seed 001 had 2 crossings LR (its input edges arcing round the layer band)
-    # and 4 TB; MLP(2, [2, 2]) 3 LR and 6 TB, where the networks have 3 and 2
-    make, own = CROSSING_CASES[case]
-    assert own == {"seed001": 3, "seed000": 3, "seed002-chain": 0, "MLP(2, [2, 2])": 2}[case]
-    g = make(edge_labels=True, legend=True, rankdir=rankdir, highlight=highlight)
-    assert len(crossing_pairs(g.source)) == own, crossing_pairs(g.source)
-
-
-def column_minimum(layers: list[tuple[int, int, int]]) -> int:
-    """The fewest crossings a neuron's own weights and bias can add when they stand in the
-    column of the sources every neuron reads (straight edges into the neurons in index
-    order): an own weight of neuron j above the s sources crosses the edges from each
-    source to the j − 1 neurons before it, below them those to the n − j after it, so
-    each of neuron j's p own parameters adds s·min(j − 1, n − j).  ``layers``: (s, n, p)."""
-    return sum(p * s * min(j - 1, n - j) for s, n, p in layers for j in range(1, n + 1))
-
-
 def _mlp_3_4_2() -> Value:
     model = nn.MLP(3, [4, 2], seed=3)
     loss = nn.squared_error(model([Value(0.1, "x1"), Value(0.2, "x2"), Value(0.3, "x3")]),
@@ -419,23 +402,57 @@ def _draw_file(stem: str, **kw):
     return draw(root, params=params, **kw)
 
 
-# 3-4-2: layer 1 reads 3 inputs, each neuron 3 weights and a bias of its own; layer 2 reads
-# 4 outputs, each neuron 4 weights and a bias
-WIDE_CASES = {
-    "seed003_3-4-2": lambda **kw: _draw_file("seed003_3-4-2_linear_exercise", **kw),
-    "MLP(3, [4, 2])": lambda **kw: draw(_mlp_3_4_2(), **kw),
+# (graph, the network's own crossings): seed 001's layer 1 reads x1, x2 and the shared b1;
+# seed 003's 2-3-1 reads n1, n2 into three neurons, each with its own bias; the 3-4-2
+# reads 3 inputs into 4 neurons, then 4 outputs into 2 (own weights and biases cross nothing)
+CROSSING_CASES = {
+    "seed001": (lambda **kw: draw(*_file_root("seed001_2-2-1_shared_bias"), **kw),
+                own_crossings([(3, 2), (2, 1)])),
+    "seed000": (lambda **kw: draw(*_file_root("seed000_3-2-1_textbook"), **kw),
+                own_crossings([(3, 2), (2, 1)])),
+    "seed002-chain": (lambda **kw: draw(*_file_root("seed002_1-1-1_training"), **kw),
+                      own_crossings([(1, 1), (1, 1)])),
+    "MLP(2, [2, 2])": (lambda **kw: draw(_mlp_2_2_2(), **kw), own_crossings([(2, 2), (2, 2)])),
+    "seed003_2-3-1": (lambda **kw: _draw_file("seed003_2-3-1_forward", **kw),
+                      own_crossings([(2, 3), (3, 1)])),
+    "seed003_3-4-2": (lambda **kw: _draw_file("seed003_3-4-2_linear_exercise", **kw),
+                      own_crossings([(3, 4), (4, 2)])),
+    "MLP(3, [4, 2])": (lambda **kw: draw(_mlp_3_4_2(), **kw), own_crossings([(3, 4), (4, 2)])),
 }
+OWN = {"seed001": 3, "seed000": 3, "seed002-chain": 0, "MLP(2, [2, 2])": 2,  # C(s,2)·C(n,2)
+       "seed003_2-3-1": 1 * 3, "seed003_3-4-2": 3 * 6 + 6 * 1, "MLP(3, [4, 2])": 3 * 6 + 6 * 1}
 
 
-@pytest.mark.parametrize("case,rankdir", [(c, r) for c in sorted(WIDE_CASES) for r in ("LR", "TB")])
-def test_a_wide_layers_own_weights_cross_as_few_edges_as_their_column_allows(case, rankdir):
-    # before: neuron2's, neuron3's and neuron4's weights all stood below the inputs, 60 and
-    # 62 crossings for the 3-4-2 file, 61 for MLP(3, [4, 2]); neuron2's now stand above
-    own = own_crossings([(3, 4), (4, 2)])
-    extra = column_minimum([(3, 4, 4), (4, 2, 5)])
-    assert (own, extra) == (24, 24)
-    g = WIDE_CASES[case](edge_labels=True, legend=True, rankdir=rankdir)
-    assert len(crossing_pairs(g.source)) == own + extra, crossing_pairs(g.source)
+def _file_root(stem: str) -> tuple[Value]:
+    values, root, params = file_values(EXAMPLES[stem])
+    return (root,)
+
+
+@pytest.mark.parametrize("case,rankdir,highlight", [
+    (case, rankdir, highlight) for case in sorted(CROSSING_CASES) for rankdir in ("LR", "TB")
+    for highlight in ([None, "b1"] if case == "seed001" else [None])])  # --wrt b1
+def test_operation_view_crosses_only_where_the_network_does(case, rankdir, highlight):
+    # before: seed 001 had 2 crossings LR (its input edges arcing round the layer band)
+    # and 4 TB; MLP(2, [2, 2]) 3 LR and 6 TB, where the networks have 3 and 2.  A layer of
+    # three or more neurons whose weights stood in their inputs' column crossed more: 9
+    # for seed 003's 2-3-1 (3 its own), 48 for the 3-4-2 and MLP(3, [4, 2]) (24)
+    make, own = CROSSING_CASES[case]
+    assert own == OWN[case]
+    g = make(edge_labels=True, legend=True, rankdir=rankdir, highlight=highlight)
+    assert len(crossing_pairs(g.source)) == own, crossing_pairs(g.source)
+
+
+@pytest.mark.parametrize("case", ["seed003_2-3-1", "seed003_3-4-2", "MLP(3, [4, 2])"])
+def test_a_wide_layer_without_edge_labels_crosses_only_where_the_network_does(case):
+    # `chainrule draw FILE` draws no edge labels: the waypoints are invisible points there;
+    # before, 9 and 48 crossings as with labels (left to right; top to bottom the fan from
+    # the inputs still goes round an input or crosses once or twice more: 23, 26)
+    make, own = CROSSING_CASES[case]
+    g = make(legend=True)
+    edge_labels = re.findall(r"^\t+\w+ -> \w+ \[.*?label=(\"[^\"]*\"|\S+)", g.source, re.M)
+    assert set(edge_labels) <= {'" "'}  # none shown (blank ones give the edges room to turn)
+    assert re.search(r"^\tvia\d+_\d+ \[.*shape=point.*style=invis", g.source, re.M)
+    assert len(crossing_pairs(g.source)) == own, crossing_pairs(g.source)
 
 
 def edges_through_clusters(source: str) -> list[tuple[str, str, str]]:
@@ -475,13 +492,16 @@ def test_no_edge_runs_through_a_cluster_it_does_not_enter(net, neurons, rankdir)
 @pytest.mark.parametrize("net", NETWORKS, ids=IDS)
 def test_input_edges_stay_in_their_column_band(net, rankdir):
     # before: x1's edges ran over the top of everything, x2's under it (seed 000, 001,
-    # 003, the MLPs); now the inputs stand among the first layer's weights and their
-    # edges run across, between the first and the last of the nodes they join
+    # 003, the MLPs); now the inputs stand among the first layer's weights (or, for three
+    # or more neurons, left of them) and their edges run across, between the first and
+    # the last of the nodes they join (an edge's waypoint among the weights too)
     label, root, params, inputs, layers = net
     g = draw(root, params=params, edge_labels=True, legend=True, rankdir=rankdir)
     at = layout(g.source)["nodes"]
     order = _order(root)
     ends = {g.node_id(v) for v in inputs} | {g.node_id(z) for z in layers[0]}
+    ends |= {n for n in at if VIA.fullmatch(n) and n.endswith(
+        tuple(f"_{g.node_id(z)[1:]}" for z in layers[0]))}
     ends |= {g.node_id(w) for z in layers[0] for w in _weights(z, order, params)}
     k = 1 if rankdir == "LR" else 0  # the coordinate along a column: y (LR) or x (TB)
     lo = min(at[n][k] - at[n][k + 2] / 2 for n in ends)
@@ -555,14 +575,18 @@ def test_draw_takes_the_readme_options(tmp_path):
 
 
 def red_paths(source: str, start: str, end: str) -> list[list[float]]:
-    """The labels along every red path from node ``start`` to node ``end`` of a DOT text."""
+    """The labels along every red path from node ``start`` to node ``end`` of a DOT text;
+    an edge drawn through a waypoint (x -> via<x>_<z> -> z) has its label on the waypoint."""
     red: dict[str, list[tuple[str, float | None]]] = {}
+    on_node = {m.group(1): float(m.group(2)) for m in re.finditer(
+        r"^\t+(via\d+_\d+) \[.*?label=\"?([-0-9.e]+)", source, re.M)}
     for m in re.finditer(r"^\t+(\w+) -> (\w+) \[(.*)\]$", source, re.M):
         attrs = m.group(3)
         if style.HIGHLIGHT not in attrs:
             continue
         label = re.search(r"label=\"?([-0-9.e]+)", attrs)
-        red.setdefault(m.group(1), []).append((m.group(2), float(label.group(1)) if label else None))
+        factor = float(label.group(1)) if label else on_node.get(m.group(2))
+        red.setdefault(m.group(1), []).append((m.group(2), factor))
     paths: list[list[float]] = []
 
     def walk(node: str, factors: list[float]) -> None:
@@ -609,18 +633,46 @@ def test_wrt_labels_multiply_to_a_finite_difference(tmp_path):
     assert math.prod(factors) == pytest.approx(slope, rel=1e-6)
 
 
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+def test_wrt_labels_through_a_wide_layers_waypoints_multiply_to_the_gradient(tmp_path, rankdir):
+    # seed 003's 3-4-2: x0_1's edges into the four neurons run through waypoints, each
+    # carrying its label W1_r_1 = ∂x1_r/∂x0_1; ∂E/∂x0_1 = Σ_r W1_r_1 · δ1_r, with the
+    # file's W1 and its printed δ1 = dE/dx1_r (486, 679, 397, 397): 2·486 + 2·679 + 3·397
+    # + 2·397 = 4315
+    out = run_cli("draw", "seed003_3-4-2", "--wrt", "x0_1", "--rankdir", rankdir, "--digits",
+                  "12", "-o", "x.dot", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    source = (tmp_path / "x.dot").read_text(encoding="utf-8")
+    path = EXAMPLES["seed003_3-4-2_linear_exercise"]
+    example = worked.load(path)
+    values, root, params = file_values(path)
+    g = draw(root, params=params)
+    assert len(re.findall(r"^\t+via\d+_\d+ \[", source, re.M)) == 4 * 3  # every x0 -> x1 edge
+    paths = red_paths(source, g.node_id(values["x0_1"]), g.node_id(root))
+    assert len(paths) == 4 * 2  # through each of the four neurons to each of the two outputs
+    firsts = sorted(p[0] for p in paths)  # the waypoints' labels: W1_r_1, each on two paths
+    assert firsts == sorted(2 * [example.params[f"W1_{r}_1"] for r in range(1, 5)])
+    deltas = [486, 679, 397, 397]  # the file's [expect.grads] x1_1 … x1_4, as printed
+    expected = sum(example.params[f"W1_{r}_1"] * d for r, d in zip(range(1, 5), deltas))
+    assert expected == 4315
+    assert sum(math.prod(p) for p in paths) == pytest.approx(expected, rel=1e-9)
+
+
 # --- determinism ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("neurons", [True, False], ids=["neurons", "operations"])
-def test_a_files_dot_is_byte_identical_across_processes(neurons):
+@pytest.mark.parametrize("stem,neurons,wrt", [
+    ("seed001_2-2-1_shared_bias", True, "b1"), ("seed001_2-2-1_shared_bias", False, "b1"),
+    ("seed003_3-4-2_linear_exercise", False, "x0_1")],  # a wide layer's waypoints
+    ids=["neurons", "operations", "operations-waypoints"])
+def test_a_files_dot_is_byte_identical_across_processes(stem, neurons, wrt):
     script = (
         "import sys; import viz.worked as w; from viz.cli.figures import _root;"
         "from viz.graphs import draw;"
-        f"e = w.load({str(EXAMPLES['seed001_2-2-1_shared_bias'])!r}); v = w.build(e);"
+        f"e = w.load({str(EXAMPLES[stem])!r}); v = w.build(e);"
         "w.backward(e, v);"
         f"sys.stdout.write(draw(_root(e, v), params=[v[k] for k in e.params], neurons={neurons},"
-        " edge_labels=True, legend=True, highlight='b1').source)"
+        f" edge_labels=True, legend=True, highlight={wrt!r}).source)"
     )
     root = str(Path(__file__).resolve().parent.parent)
     outs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,

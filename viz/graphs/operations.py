@@ -9,7 +9,11 @@ made ``n3``), so the same graph always gives byte-identical DOT.  A layered
 network is drawn compact (``compact=True``, the default): there each
 operation is written in its result's record instead (``a_h1`` "= σ(z_h1)"),
 its operands' edges run straight to that record, and ``op_id`` is the
-record's id.
+record's id.  A layer of three or more neurons has its weights and biases in a
+column of their own, neuron by neuron; an edge from a source every neuron
+reads runs through a waypoint there, in two halves ``x -> via<x>_<z> -> z``
+(the waypoint a node showing the edge's label, or an invisible point), so
+the view crosses only where the network does (see ``_source_ranks``).
 
 Node kinds (colour and shape):
 
@@ -32,6 +36,7 @@ Rendering (SVG, PNG, PDF) is in ``render``; the DOT text needs no backend.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 from collections.abc import Iterable
 
@@ -62,6 +67,13 @@ from .layers import Layering, Neuron, find_layers
 from .neurons import _bias_name, _draw_neurons, _neuron_names, _weight_name
 
 __all__ = ["draw", "ComputationGraph", "FORMATS", "RANKDIRS"]
+
+#: a wide layer's edges into its net inputs pull them level with their neuron's part of
+#: the weights' column (dot's edge weight: the layer after would squeeze them together)
+WIDE_WEIGHT = "8"
+#: ranks from the sources to the waypoints: room for the edges to fan out, so that none
+#: goes round another source to reach its neuron
+FAN = "2"
 
 
 def draw(
@@ -172,17 +184,20 @@ def draw(
             if v in cluster_of and nv.nn_indexes is None:
                 cluster_of[v] = (f"layer{nv.layer}", f"layer{nv.layer}.{nv.name}")
     # a layered network's weights and biases stand in the column of what they multiply,
-    # outside the layers' bands: see _source_ranks
-    ranked = _source_ranks(layering) if layering is not None else []
+    # or a layer of three or more neurons' in a column of their own, outside the layers'
+    # bands: see _source_ranks
+    ranked = (_source_ranks(layering, wide=compact) if layering is not None else [])
     neuron_of: dict[Value, Neuron] = layering.neuron_of if layering is not None else {}
     for rank in ranked:
-        for v in rank:
+        for v in rank.values:
             if v not in neuron_of or v in set(neuron_of[v].weights) | set(neuron_of[v].biases):
                 cluster_of[v] = ()
 
     # room for labels; a labelled edge's label is a rank of its own in dot's layout
+    # (a wide layer's edges through waypoints have labels, blank without edge_labels)
+    spaced = edge_labels or any(rank.wide for rank in ranked)
     ranksep = ("0.45" if edge_labels else "0.32") if layering is None else (
-        "0.1" if edge_labels else "0.25")
+        "0.1" if spaced else "0.25")
     dot = _digraph(rankdir, "0.22", ranksep, title)
     if layering is not None:
         # the order the nodes are given in (inputs, then layer by layer, neuron1 first, its
@@ -207,7 +222,7 @@ def draw(
     # b<unit> (drawn outside their neuron's cluster, w1 alone would not say whose)
     labels = _labels(order, names) if names else {}
     for rank in ranked:
-        for v in rank:
+        for v in rank.values:
             if v.is_leaf and kinds[v] == "parameter":
                 if v in neuron_of and v in neuron_of[v].weights:
                     given = _weight_name(v, layering, labels)
@@ -266,8 +281,12 @@ def draw(
     lit = {cluster_of[v][:d] for v in on_path or () for d in range(1, len(cluster_of[v]) + 1)}
     numbered = iter(range(len(members)))
 
-    input_order = ranked[0] if ranked else []
+    input_order = ranked[0].values if ranked else []
     inputs = set(input_order)
+    # a wide layer's waypoints: source -> via<source>_<z> -> z (see _source_ranks)
+    via_of = {(w.source, w.z): f"via{index[drawn_as.get(w.source, w.source)]}_{index[w.z]}"
+              for rank in ranked for w in rank.nodes if isinstance(w, _Via)}
+    wide_zs = {w.z for rank in ranked for w in rank.nodes if isinstance(w, _Via)}
 
     def emit_cluster(graph: Any, path: tuple[str, ...]) -> None:
         for v in members[path]:
@@ -333,21 +352,45 @@ def draw(
             tail = f"n{index[shown_p]}"
             p_on = result_on and on_path is not None and p in on_path
             attrs = _edge_attrs(on_path is not None, p_on)
-            if edge_labels and not p.is_constant:
+            via = via_of.get((p, v))
+            if via is not None:  # x -> via -> z: the waypoint in the weights' column, its label
+                shown_factor = style.fmt(float(factor), digits) if edge_labels else None
+                dot.node(via, **_via_node(shown_factor,
+                                          _edge_label_attrs(on_path is not None, p_on)))
+                dot.edge(tail, via, arrowhead="none", minlen=FAN, **attrs)
+                tail = via
+                if not edge_labels:  # a blank label: the edge's own label rank, room to turn
+                    attrs["label"] = " "
+            elif edge_labels and not p.is_constant:
                 attrs["label"] = style.fmt(float(factor), digits)
                 attrs.update(_edge_label_attrs(on_path is not None, p_on))
-            if tail in two_ranks and v in layering_zs:  # the weights' rank between
+            if via is None and tail in two_ranks and v in layering_zs:  # the weights' rank between
                 attrs["minlen"] = "2"
+            if v in wide_zs:  # level with its part of the weights' column
+                attrs["weight"] = WIDE_WEIGHT
             dot.edge(tail, f"n{i}" if in_records else f"o{i}", **attrs)
         if not in_records:
             dot.edge(f"o{i}", f"n{i}", **_edge_attrs(on_path is not None, result_on))
 
-    for depth, rank in enumerate(ranked[1:], start=2):
+    for rank in ranked[1:]:
+        if rank.wide:
+            # a wide layer's own column, neuron by neuron: each weight beside the waypoint
+            # of the edge it multiplies, then the bias; kept in this order
+            with dot.subgraph() as same:
+                same.attr(rank="same")
+                column = [via_of[(w.source, w.z)] if isinstance(w, _Via) else f"n{index[w]}"
+                          for w in rank.nodes]
+                for node_id in column:
+                    same.node(node_id)
+                for upper, lower in zip(column, column[1:]):
+                    same.edge(upper, lower, style="invis")
+            continue
+        depth = rank.layer
         # a later layer's weights: one rank after the layer before's outputs, outside
         # both bands, in _source_ranks' order; the outputs' edges pass between the
         # weights above them and those below (the order mincross keeps)
         before = {m.a for m in layers[depth - 2]}
-        weights = [v for v in rank if v in neuron_of and v not in before]
+        weights = [v for v in rank.values if v in neuron_of and v not in before]
         with dot.subgraph() as same:
             same.attr(rank="same")
             for v in weights:
@@ -386,16 +429,48 @@ def draw(
                             ops_in_records=in_records)
 
 
-def _source_ranks(layering: Layering) -> list[list[Value]]:
-    """What each layer's net inputs read, in the order drawn across their column: the
-    own weights and bias of the first neurons (neuron1, and those ``_above`` says), the
-    sources every neuron reads (the inputs or the layer before's outputs, then shared
-    biases), the other neurons' own weights and biases.  Straight edges from this order
-    into the neurons (in index order) cross where every source feeds every neuron (the
-    network's own crossings) and, in a layer of n ≥ 3 neurons, where neuron j's own
-    parameters pass the sources' edges to min(j − 1, n − j) neurons: the fewest that
-    parameters standing in the sources' column allow."""
-    ranks: list[list[Value]] = []
+@dataclass(frozen=True, eq=False)
+class _Via:
+    """A waypoint on the edge source -> z of a wide layer, in the weights' column among
+    its neuron's weights: the edge's label (its factor ∂z/∂source) drawn as a node, or an
+    invisible point.  dot keeps a node where the column's order puts it, the edge with it."""
+
+    source: Value  # what z reads: an input, a shared bias, the layer before's output
+    z: Value
+
+
+@dataclass
+class _Rank:
+    """A column of what a layer's net inputs read, in the order drawn across it."""
+
+    layer: int  # the layer (1 for the first) whose net inputs read it
+    nodes: list[Value | _Via] = field(default_factory=list)
+    #: its own column between the sources and the net inputs (a layer of n >= 3 neurons)
+    wide: bool = False
+
+    @property
+    def values(self) -> list[Value]:
+        return [v for v in self.nodes if isinstance(v, Value)]
+
+
+def _source_ranks(layering: Layering, wide: bool = True) -> list[_Rank]:
+    """What each layer's net inputs read, in the order drawn across their column.
+
+    The first rank is the first column: the sources layer 1 reads (its inputs, then
+    shared biases).  A layer of one or two neurons has its weights and biases in the
+    column of its sources (layer 1) or one of their own (later layers): the own weights
+    and bias of the first neurons (neuron1, and those ``_above`` says), the sources
+    every neuron reads, the other neurons' own weights and biases.  Straight edges from
+    this order into the neurons (in index order) cross where every source feeds every
+    neuron (the network's own crossings) and, in a layer of n >= 3 neurons, where
+    neuron j's own parameters pass the sources' edges to min(j − 1, n − j) neurons.
+    So a layer of n >= 3 neurons (``wide``, when ``_wide`` allows) has a column of its
+    own between its sources and its net inputs, neuron by neuron: each weight w_ij with,
+    after it, a waypoint (``_Via``) on the edge from the source x_i it multiplies, then
+    the neuron's bias.  From there each neuron's edges run to its z alone and cross
+    nothing; between the sources and the waypoints, edges x_i -> z_j and x_k -> z_l
+    cross when i < k and j > l: C(s, 2)·C(n, 2), the network's own crossings."""
+    ranks: list[_Rank] = []
     for depth, layer in enumerate(layering.layers, start=1):
         shared: list[Value] = (list(layering.inputs) if depth == 1 else
                                [out for n in layering.layers[depth - 2] for out in n.outs[:1]])
@@ -406,10 +481,57 @@ def _source_ranks(layering: Layering) -> list[list[Value]]:
             for b in n.biases:
                 if layering.neuron_of.get(b) is not n and b not in shared:
                     shared.append(b)
+        if wide and _wide(layer, shared, layering, depth):
+            if depth == 1:
+                ranks.append(_Rank(1, [*shared]))
+            ranks.append(_Rank(depth, _own_column(layer, shared, layering), wide=True))
+            continue
         above = [v for k, mine in enumerate(own, start=1) if _above(k, len(own)) for v in mine]
         below = [v for k, mine in enumerate(own, start=1) if not _above(k, len(own)) for v in mine]
-        ranks.append(above + shared + below)
+        ranks.append(_Rank(depth, [*above, *shared, *below]))
     return ranks
+
+
+def _via_node(label: str | None, look: dict[str, str]) -> dict[str, str]:
+    """A waypoint's node: the edge's label (its factor ∂z/∂x, in the edge labels' colour),
+    the edge running into it and on out of it; without a label an invisible point."""
+    if label is None:
+        return {"shape": "point", "width": "0", "height": "0", "style": "invis"}
+    return {"label": label, "shape": "plain", "fontsize": look.get("fontsize", "9"),
+            "fontcolor": look["fontcolor"]}
+
+
+def _wide(layer: list[Neuron], shared: list[Value], layering: Layering, depth: int) -> bool:
+    """Whether a layer gets a column of its own with waypoints: three or more neurons,
+    each drawn once (no batch), reading each of its sources once from the column before
+    (a later layer: no shared bias, which would have no column there)."""
+    if len(layer) < 3:
+        return False
+    known = set(shared)
+    for n in layer:
+        if len(n.zs) != 1 or len(n.biases) > 1:
+            return False
+        sources = [x for _, x in n.parts[n.z][0]]
+        if len(set(sources)) != len(sources) or not known.issuperset(sources):
+            return False
+        if depth > 1 and any(layering.neuron_of.get(b) is not n for b in n.biases):
+            return False
+    return True
+
+
+def _own_column(layer: list[Neuron], shared: list[Value], layering: Layering) -> list[Value | _Via]:
+    """A wide layer's column, neuron1 first: its weights in the order of their sources'
+    column, each followed by the waypoint of its source's edge, then its bias (its own,
+    or the waypoint of a shared one's edge)."""
+    place = {v: k for k, v in enumerate(shared)}
+    nodes: list[Value | _Via] = []
+    for n in layer:
+        pairs, biases, _ = n.parts[n.z]
+        for w, x in sorted(pairs, key=lambda pair: place[pair[1]]):
+            nodes += [w, _Via(x, n.z)]
+        for b in biases:
+            nodes.append(b if layering.neuron_of.get(b) is n else _Via(b, n.z))
+    return nodes
 
 
 def _above(k: int, neurons: int) -> bool:
