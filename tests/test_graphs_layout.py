@@ -381,6 +381,24 @@ def own_crossings(layers: list[tuple[int, int]]) -> int:
     return sum(math.comb(s, 2) * math.comb(n, 2) for s, n in layers)
 
 
+def own_parameter_edges(source: str) -> set[tuple[str, str]]:
+    """The edges that leave a neuron's own weight or bias: a parameter record (drawn with
+    rounded corners) with one edge out.  A shared bias feeds several neurons: a source
+    of the layer like its inputs."""
+    params = set(re.findall(r'^\t+(\w+) \[label=<<table [^>]*style="rounded"', source, re.M))
+    assert params, "no parameter records found"
+    edges = [(tail, head) for tail, head, _ in edge_paths(source)]
+    outs = {p: [e for e in edges if e[0] == p] for p in params}
+    return {mine[0] for mine in outs.values() if len(mine) == 1}
+
+
+def crossings_of_own_parameters(source: str) -> list[tuple[tuple[str, str], tuple[str, str]]]:
+    """Crossing pairs in which one edge leaves a neuron's own weight or bias: the network
+    has none (such a parameter feeds its neuron alone), so each is the picture's own."""
+    own = own_parameter_edges(source)
+    return [pair for pair in crossing_pairs(source) if pair[0] in own or pair[1] in own]
+
+
 def _mlp_2_2_2() -> Value:
     model = nn.MLP(2, [2, 2], seed=3)
     loss = nn.squared_error(model([Value(0.1, "x1"), Value(0.2, "x2")]), [0.5, 0.5])
@@ -428,8 +446,15 @@ def _file_root(stem: str) -> tuple[Value]:
     return (root,)
 
 
+#: Known misses: top to bottom, a wide layer's own weights' edges still cross input edges
+#: there (the count comes out right only because as many of the network's crossings are missing)
+TB_WIDE = pytest.mark.xfail(strict=True, reason="issue 13: a wide layer top to bottom: own weights' edges cross")
+
+
 @pytest.mark.parametrize("case,rankdir,highlight", [
-    (case, rankdir, highlight) for case in sorted(CROSSING_CASES) for rankdir in ("LR", "TB")
+    pytest.param(case, rankdir, highlight,
+                 marks=[TB_WIDE] if rankdir == "TB" and case in ("seed003_3-4-2", "MLP(3, [4, 2])") else [])
+    for case in sorted(CROSSING_CASES) for rankdir in ("LR", "TB")
     for highlight in ([None, "b1"] if case == "seed001" else [None])])  # --wrt b1
 def test_operation_view_crosses_only_where_the_network_does(case, rankdir, highlight):
     # before: seed 001 had 2 crossings LR (its input edges arcing round the layer band)
@@ -440,6 +465,7 @@ def test_operation_view_crosses_only_where_the_network_does(case, rankdir, highl
     assert own == OWN[case]
     g = make(edge_labels=True, legend=True, rankdir=rankdir, highlight=highlight)
     assert len(crossing_pairs(g.source)) == own, crossing_pairs(g.source)
+    assert crossings_of_own_parameters(g.source) == []  # the count is of the network's own edges
 
 
 @pytest.mark.parametrize("case", ["seed003_2-3-1", "seed003_3-4-2", "MLP(3, [4, 2])"])
@@ -453,6 +479,7 @@ def test_a_wide_layer_without_edge_labels_crosses_only_where_the_network_does(ca
     assert set(edge_labels) <= {'" "'}  # none shown (blank ones give the edges room to turn)
     assert re.search(r"^\tvia\d+_\d+ \[.*shape=point.*style=invis", g.source, re.M)
     assert len(crossing_pairs(g.source)) == own, crossing_pairs(g.source)
+    assert crossings_of_own_parameters(g.source) == []
 
 
 def edges_through_clusters(source: str) -> list[tuple[str, str, str]]:
