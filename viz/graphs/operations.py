@@ -79,6 +79,8 @@ WIDE_WEIGHT = {"LR": "8", "RL": "8", "TB": "100", "BT": "100"}
 #: the whole width of the row, and a chain of dot's virtual nodes there runs flat, the
 #: edges on top of each other (a crossing hidden, or two where there is one)
 FAN = {"LR": "2", "RL": "2", "TB": "1", "BT": "1"}
+#: the space between nodes top to bottom when a layer has a row of its own weights
+NARROW = "0.12"
 
 
 def draw(
@@ -203,7 +205,10 @@ def draw(
     spaced = edge_labels or any(rank.wide for rank in ranked)
     ranksep = ("0.45" if edge_labels else "0.32") if layering is None else (
         "0.1" if spaced else "0.25")
-    dot = _digraph(rankdir, "0.22", ranksep, title)
+    # top to bottom a wide layer's weights are one row, each with its waypoint beside it:
+    # closer together there, that row sets the picture's width
+    nodesep = NARROW if rankdir in ("TB", "BT") and any(rank.wide for rank in ranked) else "0.22"
+    dot = _digraph(rankdir, nodesep, ranksep, title)
     if layering is not None:
         # the order the nodes are given in (inputs, then layer by layer, neuron1 first, its
         # w1 … wn) is the documents' order: crossing minimisation would only reshuffle it
