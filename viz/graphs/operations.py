@@ -69,11 +69,18 @@ from .neurons import _bias_name, _draw_neurons, _neuron_names, _weight_name
 __all__ = ["draw", "ComputationGraph", "FORMATS", "RANKDIRS"]
 
 #: a wide layer's edges into its net inputs pull them level with their neuron's part of
-#: the weights' column (dot's edge weight: the layer after would squeeze them together)
-WIDE_WEIGHT = "8"
+#: the weights' column (dot's edge weight: the layer after would squeeze them together).
+#: Top to bottom the column is a row much wider than the net inputs' row, and dot pulls
+#: each cluster's sides together (weight 128): there each z needs a pull stronger than
+#: that to stand below its own weights (else its weights' edges cross its neighbours')
+WIDE_WEIGHT = {"LR": "8", "RL": "8", "TB": "100", "BT": "100"}
 #: ranks from the sources to the waypoints: room for the edges to fan out, so that none
-#: goes round another source to reach its neuron
-FAN = "2"
+#: goes round another source to reach its neuron.  Top to bottom one rank: the fan spans
+#: the whole width of the row, and a chain of dot's virtual nodes there runs flat, the
+#: edges on top of each other (a crossing hidden, or two where there is one)
+FAN = {"LR": "2", "RL": "2", "TB": "1", "BT": "1"}
+#: the space between nodes top to bottom when a layer has a row of its own weights
+NARROW = "0.12"
 
 
 def draw(
@@ -198,7 +205,10 @@ def draw(
     spaced = edge_labels or any(rank.wide for rank in ranked)
     ranksep = ("0.45" if edge_labels else "0.32") if layering is None else (
         "0.1" if spaced else "0.25")
-    dot = _digraph(rankdir, "0.22", ranksep, title)
+    # top to bottom a wide layer's weights are one row, each with its waypoint beside it:
+    # closer together there, that row sets the picture's width
+    nodesep = NARROW if rankdir in ("TB", "BT") and any(rank.wide for rank in ranked) else "0.22"
+    dot = _digraph(rankdir, nodesep, ranksep, title)
     if layering is not None:
         # the order the nodes are given in (inputs, then layer by layer, neuron1 first, its
         # w1 … wn) is the documents' order: crossing minimisation would only reshuffle it
@@ -357,7 +367,7 @@ def draw(
                 shown_factor = style.fmt(float(factor), digits) if edge_labels else None
                 dot.node(via, **_via_node(shown_factor,
                                           _edge_label_attrs(on_path is not None, p_on)))
-                dot.edge(tail, via, arrowhead="none", minlen=FAN, **attrs)
+                dot.edge(tail, via, arrowhead="none", minlen=FAN[rankdir], **attrs)
                 tail = via
                 if not edge_labels:  # a blank label: the edge's own label rank, room to turn
                     attrs["label"] = " "
@@ -367,7 +377,7 @@ def draw(
             if via is None and tail in two_ranks and v in layering_zs:  # the weights' rank between
                 attrs["minlen"] = "2"
             if v in wide_zs:  # level with its part of the weights' column
-                attrs["weight"] = WIDE_WEIGHT
+                attrs["weight"] = WIDE_WEIGHT[rankdir]
             dot.edge(tail, f"n{i}" if in_records else f"o{i}", **attrs)
         if not in_records:
             dot.edge(f"o{i}", f"n{i}", **_edge_attrs(on_path is not None, result_on))
