@@ -108,6 +108,8 @@ examples:
   chainrule draw seed001 -o graph.svg
   chainrule draw seed001 -o b1.svg --wrt b1     both paths to b1 in red, labels
                                                 on the edges multiply to dloss/db1
+                                                (the operation view; --neurons
+                                                labels the edges with the weights)
   chainrule draw seed001 --neurons --edge-labels --legend -o net.svg
   chainrule draw seed003_3-4-2 --neurons --rankdir TB --title "3-4-2" -o net.png
   chainrule draw mywork.toml -o graph.dot       DOT text, no renderer needed
@@ -141,6 +143,16 @@ def _digits(text: str) -> int:
     if n > 17:
         raise argparse.ArgumentTypeError(f"at most 17 significant digits, got {n}")
     return n
+
+
+def _title(text: str) -> str:
+    """--title TEXT: text and line breaks; empty or blank draws no title."""
+    from ..graphs.base import title_problem
+
+    problem = title_problem(text)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return text
 
 
 def _decimals(text: str) -> int:
@@ -249,15 +261,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="PATH",
                    help="the file to write; its extension gives the format (default: FILE's name .svg)")
     p.add_argument("--wrt", metavar="NAME",
-                   help="highlight every path from the loss down to NAME, with the local "
-                        "derivatives on the edges: along a red path they multiply to its "
-                        "share of dloss/dNAME")
+                   help="highlight every path from the loss down to NAME, with edge labels "
+                        "on: in the operation view each edge's local derivative (along a red "
+                        "path they multiply to its share of dloss/dNAME); in the neuron view "
+                        "(--neurons) each edge's weight and its grad")
     p.add_argument("--neurons", action="store_true",
                    help="the neuron view: one box per neuron, the weights on the edges")
     p.add_argument("--edge-labels", action="store_true",
                    help="label each edge with its local derivative (the neuron view: its weight)")
     p.add_argument("--legend", action="store_true", help="add a key of the node kinds")
-    p.add_argument("--title", metavar="TEXT", help="a caption above the graph")
+    p.add_argument("--title", metavar="TEXT", type=_title,
+                   help="a caption above the graph; a line break (\\n) starts a new "
+                        "line; empty draws none")
     p.add_argument("--rankdir", choices=("LR", "TB"), default="LR",
                    help="LR: inputs on the left (default); TB: inputs on top")
     p.add_argument("--digits", type=_digits, default=4, metavar="N",

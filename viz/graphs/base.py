@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 from collections.abc import Iterable
@@ -121,6 +122,59 @@ class ComputationGraph:
         return f"<ComputationGraph: {self.values} values, {self.operations} operations>"
 
 
+#: the line breaks a title may hold; every other control character is refused
+_NEWLINE = re.compile(r"\r\n|\n")
+#: a line break in an HTML-like label, the line before it left-justified (as the title is)
+_BREAK = '<br align="left"/>'
+
+
+def title_problem(title: str) -> str | None:
+    """What is wrong with a title's text, or None: a control character other than a
+    line break (``\n`` or ``\r\n``), e.g. a tab, ``\r`` alone or an escape, or a lone
+    surrogate (no text can be written with it)."""
+    for at, ch in enumerate(title):
+        category = unicodedata.category(ch)
+        if category not in ("Cc", "Cs") or ch == "\n" \
+                or (ch == "\r" and title[at + 1 : at + 2] == "\n"):
+            continue
+        what = "a control character" if category == "Cc" else "a lone surrogate"
+        return (f"character {at + 1} is U+{ord(ch):04X} ({what}): a title holds text and "
+                "line breaks (\\n) only")
+    return None
+
+
+def title_lines(title: str | None) -> list[str]:
+    """A graph title's lines, as written: ``"two\nlines"`` is two; none when ``title``
+    is None, empty or blank (no caption, as without a title).
+
+    A line break is ``\n`` (or ``\r\n``); blank lines before the first line and after
+    the last are dropped.  Any other control character is a ValueError naming it and
+    where it is (``title_problem``).
+    """
+    if title is None:
+        return []
+    if not isinstance(title, str):
+        raise TypeError(f"title must be text (a str), got {type(title).__name__}: {title!r}")
+    problem = title_problem(title)
+    if problem is not None:
+        raise ValueError(f"title {title!r}: {problem}")
+    lines = _NEWLINE.split(title)
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return lines
+
+
+def _title_label(lines: list[str]) -> str:
+    """The title's text in an HTML-like label: escaped (``<``, ``&``, quotes read as
+    written), its lines joined by left-justified breaks."""
+    escaped = [html.escape(line) for line in lines]
+    if len(escaped) == 1:
+        return escaped[0]
+    return "".join(line + _BREAK for line in escaped)  # the last line left-justified too
+
+
 def _digraph(rankdir: str, nodesep: str, ranksep: str, title: str | None) -> graphviz.Digraph:
     """An empty graph with the shared look: fonts, edge colour, title."""
     dot = graphviz.Digraph("chainrule")
@@ -134,8 +188,9 @@ def _digraph(rankdir: str, nodesep: str, ranksep: str, title: str | None) -> gra
         pad="0.15",
         nslimit="3",  # bounds network-simplex passes: long chains lay out in seconds, not minutes
     )
-    if title is not None:
-        dot.attr("graph", label=f"<<b>{html.escape(title)}</b>>", labelloc="t", labeljust="l",
+    lines = title_lines(title)
+    if lines:
+        dot.attr("graph", label=f"<<b>{_title_label(lines)}</b>>", labelloc="t", labeljust="l",
                  fontsize="14")
     dot.attr("node", fontname=style.FONT, fontsize="10", fontcolor=style.TEXT)
     dot.attr("edge", fontname=style.FONT, fontsize="9", color=style.EDGE, arrowsize="0.6")
@@ -260,10 +315,11 @@ def header_cell(rounded: bool, border: str) -> str:
 
 def _value_node(
     v: Value, shown: str | None, kind: str, state: str, grads: bool, grads_known: bool, digits: int,
-    operation: str | None = None,
+    operation: str | None = None, rows: list[tuple[str, str]] | None = None,
 ) -> dict[str, str]:
     """A value's record: its name, ``operation`` (the step that made it, ``= σ(z_h1)``,
-    when it is written here rather than in a node of its own), data and grad."""
+    when it is written here rather than in a node of its own), ``rows`` (caption and
+    text: the loss's targets, ``y1 | 0.5``), data and grad."""
     fill, border = style.KIND_COLOURS[kind]
     text, caption, grad_colour = style.TEXT, style.MUTED_TEXT, style.GRAD_TEXT
     width = "2" if kind == "output" else "1"
@@ -292,7 +348,7 @@ def _value_node(
             "tooltip": tooltip,
         }
 
-    rows = []
+    extra, rows = rows or [], []
     if shown is not None:
         rows.append(
             f'<tr><td colspan="2" bgcolor="{fill}" {header_cell(kind == "parameter", border)}>'
@@ -302,6 +358,12 @@ def _value_node(
         rows.append(
             f'<tr><td colspan="2"><font color="{text}" point-size="9">'
             f'= {html.escape(operation)}</font></td></tr>'
+        )
+    for name, shown_value in extra:
+        rows.append(
+            f'<tr><td align="left"><font color="{caption}" point-size="9">'
+            f'{html.escape(name)}</font></td>'
+            f'<td align="right"><font color="{text}">{html.escape(shown_value)}</font></td></tr>'
         )
     rows.append(
         f'<tr><td align="left"><font color="{caption}" point-size="9">data</font></td>'

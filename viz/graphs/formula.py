@@ -4,7 +4,10 @@
 the root as infix text, the way the documents print it: ``½(y − ŷ)²``.  A
 network output is ŷ (ŷ1, ŷ2, … for several); what it is compared with in a
 subtraction (an input leaf or a plain number) is its target: its own name when it
-has one (t, y_true), else y (y1, y2, …).
+has one (t, y_true), else y (y1, y2, …), its value shown beside the formula (both
+views list the targets returned).  Where one symbol would stand for several
+targets (a batch: y of every sample), ``distinct=True`` writes those as their
+numbers instead, a plain 0.5 as 0.5 (½ is the loss's own factor).
 Large loss parts (more than ``MAX_OPS`` operations) get no formula.
 """
 
@@ -26,15 +29,34 @@ class _TooBig(Exception):
 
 def loss_formula(
     root: Value, inside: set[Value], predictions: dict[Value, str], digits: int,
-    name_targets: bool = True,
+    name_targets: bool = True, distinct: bool = False,
 ) -> tuple[str, list[tuple[str, Value]]] | None:
     """(formula, [(target symbol, target value)]) for ``root``, or None when too big.
 
     ``inside`` holds the values of the loss part; ``predictions`` maps each
     network output to its symbol (ŷ, ŷ1, …); ``name_targets=False`` keeps a
-    target that is a plain number as its number (the operation view shows no
-    record for it).
+    target that is a plain number as its number.  Both views name them and
+    show each target's value in the loss record (``target_rows``).
+    ``distinct``: targets one symbol would name together (a batch's y of every
+    sample) are written as their numbers instead.
     """
+    written = _loss_formula(root, inside, predictions, digits, name_targets, set())
+    if written is None:
+        return None
+    shared: dict[str, list[Value]] = {}
+    for symbol, v in written[1]:
+        shared.setdefault(symbol, []).append(v)
+    unnamed = {v for vs in shared.values() if len(vs) > 1 for v in vs} if distinct else set()
+    if unnamed:  # one y for several targets would say nothing: their numbers instead
+        written = _loss_formula(root, inside, predictions, digits, name_targets, unnamed)
+    return written
+
+
+def _loss_formula(
+    root: Value, inside: set[Value], predictions: dict[Value, str], digits: int,
+    name_targets: bool, unnamed: set[Value],
+) -> tuple[str, list[tuple[str, Value]]] | None:
+    """``loss_formula``, the targets in ``unnamed`` written as numbers (0.5, not ½)."""
     targets: dict[Value, str] = {}
     count = [0]
 
@@ -43,6 +65,8 @@ def loss_formula(
             return predictions[v]
         if v in targets:
             return targets[v]
+        if v in unnamed:
+            return style.fmt(v.data, digits)
         if v.is_constant:
             return "½" if v.data == 0.5 else style.fmt(v.data, digits)
         return v.name or style.fmt(v.data, digits)
@@ -57,7 +81,8 @@ def loss_formula(
         if op == "-" and len(ps) == 2:  # y − ŷ: the other side of a prediction is its target
             for here, there in ((ps[0], ps[1]), (ps[1], ps[0])):
                 if there in predictions and (here.is_leaf or here.is_constant) \
-                        and here not in predictions and (name_targets or not here.is_constant):
+                        and here not in predictions and here not in unnamed \
+                        and (name_targets or not here.is_constant):
                     # the file's or model's own name for its target (t, y_true), else y
                     own = here.name if here.name and not here.is_constant else None
                     targets.setdefault(here, own or predictions[there].replace("ŷ", "y"))
@@ -95,3 +120,8 @@ def loss_formula(
 def _wrap(written: tuple[str, int], at_least: int) -> str:
     text, prec = written
     return text if prec >= at_least else f"({text})"
+
+
+def target_rows(targets: list[tuple[str, Value]], digits: int) -> list[tuple[str, str]]:
+    """The loss record's rows naming its targets: (symbol, value), ``y1 | 0.5``."""
+    return [(symbol, style.fmt(v.data, digits)) for symbol, v in targets]

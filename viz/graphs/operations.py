@@ -62,7 +62,7 @@ from .base import (
     _short_name,
     _value_node,
 )
-from .formula import loss_formula
+from .formula import loss_formula, target_rows
 from .layers import Layering, Neuron, find_layers
 from .neurons import _bias_name, _draw_neurons, _neuron_names, _weight_name
 
@@ -115,7 +115,10 @@ def draw(
         ``layer1.neuron2``); an unnamed node joins its consumers' cluster
         when they all share one.
     legend: add a key of the node kinds and the notation.
-    title: a caption above the graph.
+    title: a caption above the graph, its text as written (``<``, ``&`` and
+        quotes included); ``\n`` starts a new line.  None, empty or blank:
+        no caption.  Any other control character (a tab, ``\r`` alone) is a
+        ValueError.
     params: the Values to draw as parameters (e.g. a model's
         ``parameters()``); without it, named leaves ``w<i>``/``b<i>`` are.
     max_nodes: refuse graphs with more nodes (values + operations; in the
@@ -125,13 +128,17 @@ def draw(
         neuron (every node named ``layer<L>.neuron<N>.…``, with the unnamed
         nodes that join it) showing its activation and its z, a and own bias
         b (data and grad), neuron1 first in its layer's column (cluster);
-        inputs keep their own records; a shared bias (``layer1.b``) is a
-        record at the foot of its layer's column saying how many neurons add
-        it (drawn without edges; with ``clusters=False``, dashed edges to
-        them); the rest of the graph (the loss) is one record showing the
-        root and how many operations it stands for.  Edges run input →
-        neuron → neuron → loss; ``edge_labels`` puts the connecting weight
-        on each (``w1 = 0.15``, its grad below): the factor ∂z/∂input.
+        inputs keep their own records; a shared bias (``layer1.b``) is drawn
+        once, in its layer's column, saying how many neurons add it, with an
+        edge to each of them; the last layer's outputs read ŷ (ŷ1, ŷ2, …);
+        the rest of the graph (the loss) is one record showing the root and
+        its formula, ``= ½(y − ŷ)²``, with each target under the name the
+        file or model gives it (t, y_true) or y (y1, y2, …) for a plain
+        number, its value in a row of its own (a graph that is no layered
+        network: how many operations the record stands for).  Edges run
+        input → neuron → neuron → loss; ``edge_labels`` puts the
+        connecting weight on each (``w13 = 0.15``, its grad below): the
+        factor ∂z/∂input, not the local derivatives of the operation view.
         A batch (the same network applied to many samples) draws each
         neuron once: its parameters are shared, so their grads are totals;
         z and a show the lowest … highest over the samples and the record
@@ -142,7 +149,9 @@ def draw(
         Σ w·x + b (its ``*`` and ``+`` nodes merged, its edges labelled x, w
         and 1), an alias (``y_hat = a_out``) is named in the record it names,
         a plain number is written in its operation (``× ½``), and a chain of
-        unnamed steps is one operation showing its formula; and each
+        unnamed steps is one operation showing its formula (``½(y1 − ŷ1)²
+        + …``: a target given as a plain number is named y, y1, y2, … as
+        in the neuron view, its value in a row of the loss record); and each
         operation is written in its result's record (``= σ(z_h1)``, under the
         name), the edges running from operand to result.  The edge labels
         still multiply to each gradient.  False draws every node.
@@ -216,8 +225,8 @@ def draw(
 
     # a layered network is drawn compact: each net input one step Σ w·x + b, aliases
     # (y_hat = a_out) in the record they name, plain numbers inside their operation
-    drawn_as, operands, formulas = (_compact(order, layering)
-                                    if layering is not None and compact else ({}, {}, {}))
+    drawn_as, operands, formulas, targets_of = (
+        _compact(order, layering) if layering is not None and compact else ({}, {}, {}, {}))
     aliases: dict[Value, list[Value]] = {}
     for v, shown_in in drawn_as.items():
         if v.op == "sum" and len(v.parents) == 1:
@@ -268,7 +277,8 @@ def draw(
                               formula=formulas.get(v))
                      if in_records and v.parents else None)
         graph.node(f"n{i}", **_value_node(v, shown, kinds[v], state(v), grads, grads_known, digits,
-                                          operation=operation))
+                                          operation=operation,
+                                          rows=target_rows(targets_of.get(v, []), digits)))
         if v.parents and not in_records:
             op_state = "dim" if state(v) == "target" else state(v)  # below the chosen node
             graph.node(f"o{i}", **_op_node(v, op_state, merged=v in operands,
@@ -598,11 +608,14 @@ def nn_predictions(layering: Any) -> dict[Value, str]:
 
 def _compact(
     order: list[Value], layering: Any
-) -> tuple[dict[Value, Value], dict[Value, list[tuple[Value, float]]], dict[Value, str]]:
+) -> tuple[dict[Value, Value], dict[Value, list[tuple[Value, float]]], dict[Value, str],
+           dict[Value, list[tuple[str, Value]]]]:
     """What a layered network's operation view leaves out, and the merged net inputs.
 
     Returns (hidden value -> the value whose record shows it, net input z ->
-    its drawn operands with their factors ∂z/∂operand).  Hidden: the unnamed
+    its drawn operands with their factors ∂z/∂operand, a chain's end -> its
+    formula, and -> the targets the formula names: y1 for a plain 0.5, as the
+    neuron view names them).  Hidden: the unnamed
     ``*`` and ``+`` nodes inside a net input (z = Σ w·x + b is one step, its
     edges carry x for w, w for x and 1 for b); an alias (y_hat = a_out), shown
     in the record of what it names; a plain number, written in its operation.
@@ -610,6 +623,7 @@ def _compact(
     drawn_as: dict[Value, Value] = {}
     operands: dict[Value, list[tuple[Value, float]]] = {}
     formulas: dict[Value, str] = {}
+    targets_of: dict[Value, list[tuple[str, Value]]] = {}
     predictions = nn_predictions(layering)
     for n in layering.neurons:
         for z, (pairs, biases, inner) in n.parts.items():
@@ -652,10 +666,11 @@ def _compact(
                 elif not p.is_constant:
                     factors[p] = factors.get(p, 0.0) + factor * local
         operands[c] = list(factors.items())
-        written = loss_formula(c, inside, predictions, 4, name_targets=False)
+        written = loss_formula(c, inside, predictions, 4, distinct=True)
         if written is not None:
             formulas[c] = written[0]
-    return drawn_as, operands, formulas
+            targets_of[c] = [(symbol, t) for symbol, t in written[1] if t.is_constant]
+    return drawn_as, operands, formulas, targets_of
 
 
 def _too_big(order: list[Value], operations: int, max_nodes: int) -> str:
