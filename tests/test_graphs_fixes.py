@@ -232,3 +232,51 @@ def test_draw_docstring_is_current():
     readme = " ".join(Path(__file__).resolve().parents[1].joinpath("README.md").read_text()
                       .split())
     assert "in the neuron view the weights" in readme
+
+
+# --- in the browser ----------------------------------------------------------------
+
+_LOSS_BOXES = """(id) => {
+  const node = Array.from(document.querySelectorAll('g.node'))
+    .find(g => g.querySelector('title').textContent === id);
+  const box = r => ({x: r.x, y: r.y, right: r.right, bottom: r.bottom});
+  const shapes = Array.from(node.querySelectorAll('polygon, path')).map(s => s.getBoundingClientRect());
+  const outer = shapes.reduce((a, b) => (b.width * b.height > a.width * a.height ? b : a));
+  return {outer: box(outer),
+          texts: Array.from(node.querySelectorAll('text'))
+            .map(t => ({text: t.textContent, ...box(t.getBoundingClientRect())}))};
+}"""
+
+
+@needs_dot
+def test_loss_record_rows_and_title_lines_fit_in_chromium(chromium_page, tmp_path):
+    from support.browser import overlapping_texts, text_boxes
+
+    loss, _, _ = mlp_222([0.5, 0.25])
+    g = draw(loss, title="MLP(2, [2, 2])\ntargets 0.5 & 0.25")
+    svg = tmp_path / "mlp.svg"
+    svg.write_bytes(g.pipe("svg", backend="dot"))
+    shots = Path("/tmp/title-shots")
+    shots.mkdir(parents=True, exist_ok=True)
+    with chromium_page(svg) as visit:
+        page = visit.page
+        size = page.evaluate("() => { const s = document.querySelector('svg');"
+                             " return [s.width.baseVal.value, s.height.baseVal.value]; }")
+        page.set_viewport_size({"width": int(size[0]) + 20, "height": int(size[1]) + 20})
+        page.screenshot(path=str(shots / "mlp222-operations-titled.png"))
+        found = page.evaluate(_LOSS_BOXES, g.node_id(loss))
+        boxes = text_boxes(page)
+    outer = found["outer"]
+    assert [t["text"] for t in found["texts"]][:6] == [
+        "loss", "= ½((y1 − ŷ1)² + (y2 − ŷ2)²)", "y1", "0.5", "y2", "0.25"]
+    for t in found["texts"]:  # every row inside the record's border
+        assert outer["x"] <= t["x"] and t["right"] <= outer["right"], t
+        assert outer["y"] <= t["y"] and t["bottom"] <= outer["bottom"], t
+    lines = [b for b in boxes if b.text in ("MLP(2, [2, 2])", "targets 0.5 & 0.25")]
+    # one below the other, a line of the 14 pt title font apart (14 pt = 18.67 px; a text's
+    # box is the font's whole ascent and descent, taller than that, so the boxes touch)
+    assert len(lines) == 2 and lines[1].y - lines[0].y >= 14 * 96 / 72 - 0.5
+    assert lines[0].x == lines[1].x  # both left-justified
+    assert all(0 <= b.x and b.x + b.width <= size[0] for b in lines)
+    assert [pair for pair in overlapping_texts(boxes, margin=1.0)
+            if not (pair[0] in lines and pair[1] in lines)] == []

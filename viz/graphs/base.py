@@ -348,24 +348,25 @@ def _value_node(
             "tooltip": tooltip,
         }
 
-    extra, rows = rows or [], []
+    extra: list[tuple[str, str]] = rows or []
+    rows_html: list[str] = []
     if shown is not None:
-        rows.append(
+        rows_html.append(
             f'<tr><td colspan="2" bgcolor="{fill}" {header_cell(kind == "parameter", border)}>'
             f'<font color="{text}"><b>{html.escape(shown)}</b></font></td></tr>'
         )
     if operation is not None:
-        rows.append(
+        rows_html.append(
             f'<tr><td colspan="2"><font color="{text}" point-size="9">'
             f'= {html.escape(operation)}</font></td></tr>'
         )
     for name, shown_value in extra:
-        rows.append(
+        rows_html.append(
             f'<tr><td align="left"><font color="{caption}" point-size="9">'
             f'{html.escape(name)}</font></td>'
             f'<td align="right"><font color="{text}">{html.escape(shown_value)}</font></td></tr>'
         )
-    rows.append(
+    rows_html.append(
         f'<tr><td align="left"><font color="{caption}" point-size="9">data</font></td>'
         f'<td align="right"><font color="{text}">{data}</font></td></tr>'
     )
@@ -374,7 +375,7 @@ def _value_node(
             grad_text = style.fmt(v.grad, digits)
         else:  # backward() has not run: unknown, not zero
             grad_text, grad_colour = "?", caption
-        rows.append(
+        rows_html.append(
             f'<tr><td align="left"><font color="{caption}" point-size="9">grad</font></td>'
             f'<td align="right"><font color="{grad_colour}">{grad_text}</font></td></tr>'
         )
@@ -382,7 +383,7 @@ def _value_node(
     bg = "white" if shown is not None or state == "dim" else fill
     label = (
         f'<<table border="{width}" cellborder="0" cellspacing="0" cellpadding="3" '
-        f'color="{border}" bgcolor="{bg}"{corners}>{"".join(rows)}</table>>'
+        f'color="{border}" bgcolor="{bg}"{corners}>{"".join(rows_html)}</table>>'
     )
     return {"label": label, "shape": "plain", "tooltip": tooltip}
 
