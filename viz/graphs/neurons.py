@@ -333,10 +333,20 @@ def _draw_neurons(
         if states[r.first] in ("on", "target")
         for d in range(1, len(place[r.first]) + 1)
     }
+    position: dict[int, int] = {}  # the layered view: each record's place in its column
     if layering is not None:
-        _emit_columns(dot, records, layering, place, lit, on_path is not None, emit, rankdir)
+        position = _emit_columns(dot, records, layering, place, lit, on_path is not None, emit,
+                                 rankdir)
     else:
         _emit_clustered(dot, records, kinds, place, lit, on_path is not None, emit, rankdir)
+
+    labels: dict[int, str] = {}  # id(edge) -> its weight label
+    for edge in edges:
+        if edge_labels and edge.weights and edge.source.first not in in_column:
+            labels[id(edge)] = _weight_label(edge, grads, grads_known, digits, on_path is not None,
+                                             layering, names or {})
+    if on_nodes:  # each label a node, pinned in its edge's order: the file's term order counts not
+        _emit_label_nodes(dot, [e for e in edges if id(e) in labels], labels, position)
 
     for edge in edges:
         if edge.source.first in in_column:  # a shared bias in its layer's column says so itself
@@ -344,12 +354,10 @@ def _draw_neurons(
         attrs = _edge_attrs(on_path is not None, edge.on)
         if edge.source.first in shared and on_path is None:  # a shared bias: dashed, amber
             attrs.update(color=style.BIAS_EDGE, style="dashed")
-        if edge_labels and edge.weights:
-            label = _weight_label(edge, grads, grads_known, digits, on_path is not None,
-                                  layering, names or {})
+        if id(edge) in labels:
+            label = labels[id(edge)]
             if on_nodes:  # source — label — target: the label sits on its own line
                 middle = _label_id(edge)
-                dot.node(middle, **_label_node(label))
                 dot.edge(edge.source.id, middle, arrowhead="none", **attrs)
                 dot.edge(middle, edge.target.id, **attrs)
                 continue
@@ -360,13 +368,10 @@ def _draw_neurons(
         key = _neuron_legend(root, grads, grads_known, edge_labels, on_path is not None, samples,
                              bool(shared))
         last = max(records, key=lambda r: (r.column, r.first)) if layering is not None else None
-        with dot.subgraph() as sink:
-            if last is not None:  # under the loss, in its column: no extra width
-                sink.attr(rank="same")
-                sink.node(last.id)
-                sink.node("legend", **key)
-                sink.edge(last.id, "legend", style="invis")
-            else:
+        if last is not None:  # under the loss, in its column: no extra width
+            legend_beside(dot, last.id, bool(place[last.first]), key)
+        else:
+            with dot.subgraph() as sink:
                 sink.attr(rank="sink")
                 sink.node("legend", **key)
 
@@ -374,11 +379,31 @@ def _draw_neurons(
     return ComputationGraph(dot.source, ids, operations, neurons=neuron_count, values=len(order))
 
 
+def legend_beside(dot: Any, last: str, clustered: bool, key: dict[str, str]) -> None:
+    """The legend in the last column, after node ``last`` (the loss, or the output
+    neuron of a network with no loss): below it (LR), right of it (TB).
+
+    A node in a cluster is never declared again outside it (dot would take it out of its
+    layer's box): the legend then follows it by an invisible edge of length 0, which
+    puts it in the same rank without naming the node in a rank=same subgraph.
+    """
+    if not clustered:
+        with dot.subgraph() as sink:
+            sink.attr(rank="same")
+            sink.node(last)
+            sink.node("legend", **key)
+            sink.edge(last, "legend", style="invis")
+        return
+    dot.node("legend", **key)
+    dot.edge(last, "legend", style="invis", minlen="0")
+
+
 def _emit_columns(
     dot: Any, records: list[_Record], layering: Layering, place: dict[int, tuple[str, ...]],
     lit: set, highlighting: bool, emit: Any, rankdir: str,
-) -> None:
-    """The layered view: one rank per column (inputs, layer 1, …, the loss), each in order.
+) -> dict[int, int]:
+    """The layered view: one rank per column (inputs, layer 1, …, the loss), each in order;
+    returns each record's place in its column (by its ``first``).
 
     A column reads top to bottom (LR) or left to right (TB): inputs and
     neurons in index order, then the shared biases the next layer adds.
@@ -396,8 +421,10 @@ def _emit_columns(
         return (2, 0, natural_key(rec.name))
 
     numbered = iter(range(len(columns)))
+    position: dict[int, int] = {}
     for column in sorted(columns):
         recs = sorted(columns[column], key=key)
+        position.update((r.first, k) for k, r in enumerate(recs))
         neurons = [r for r in recs if r.kind == "neuron"]
         clustered = bool(neurons) and bool(place[neurons[0].first])
         if clustered:
@@ -414,6 +441,32 @@ def _emit_columns(
                 _rank(dot, rest, emit, reverse=False)
         else:
             _rank(dot, recs, emit, reverse=False)
+    return position
+
+
+def _emit_label_nodes(dot: Any, edges: list[_Edge], labels: dict[int, str],
+                      position: dict[int, int]) -> None:
+    """The weight labels between two columns in one rank, in their edges' order: source
+    by source (its place in its column), then by the neuron it feeds, top to bottom (LR)
+    or left to right (TB); chained by invisible edges, as ``_rank`` pins the records.
+
+    With the order the straight drawing has, the edges cross only where the network
+    does (C(s, 2)·C(n, 2) between s sources and n neurons), whatever order a file's
+    terms come in.
+    """
+    between: dict[tuple[int, int], list[_Edge]] = {}
+    for edge in edges:
+        between.setdefault((edge.source.column, edge.target.column), []).append(edge)
+    for key in sorted(between):
+        group = sorted(between[key], key=lambda e: (
+            position.get(e.source.first, 0),
+            e.target.neuron.index if e.target.neuron is not None else 0, e.target.first))
+        with dot.subgraph() as same:
+            same.attr(rank="same")
+            for edge in group:
+                same.node(_label_id(edge), **_label_node(labels[id(edge)]))
+            for a, b in zip(group, group[1:]):
+                same.edge(_label_id(a), _label_id(b), style="invis")
 
 
 def _rank(graph: Any, column: list[_Record], emit: Any, reverse: bool,

@@ -64,7 +64,7 @@ from .base import (
 )
 from .formula import loss_formula, target_rows
 from .layers import Layering, Neuron, find_layers
-from .neurons import _bias_name, _draw_neurons, _neuron_names, _weight_name
+from .neurons import _bias_name, _draw_neurons, _neuron_names, _weight_name, legend_beside
 
 __all__ = ["draw", "ComputationGraph", "FORMATS", "RANKDIRS"]
 
@@ -433,13 +433,11 @@ def draw(
     if legend:
         key = _legend(root, grads, grads_known, edge_labels, on_path is not None,
                       ops_in_records=in_records)
-        with dot.subgraph() as sink:
-            if layering is not None:  # under the output, in its column: no extra width
-                sink.attr(rank="same")
-                sink.node(f"n{index[root]}")
-                sink.node("legend", **key)
-                sink.edge(f"n{index[root]}", "legend", style="invis")
-            else:  # the key sits beside the output
+        if layering is not None:  # under the output, in its column: no extra width
+            # (an output neuron stays in its cluster: legend_beside never re-declares it)
+            legend_beside(dot, f"n{index[root]}", bool(cluster_of.get(root)), key)
+        else:  # the key sits beside the output
+            with dot.subgraph() as sink:
                 sink.attr(rank="sink")
                 sink.node("legend", **key)
 
