@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from support.availability import require
+from support.graph_paths import join_halves
 
 import nn
 import viz.worked as worked
@@ -313,18 +314,7 @@ def edge_paths(source: str) -> list[tuple[str, str, list[tuple[float, float]]]]:
     its cubic Bézier pieces); invisible edges left out.  An edge drawn in two halves
     through a waypoint (x -> via<x>_<z> -> z) is one edge x -> z, its path the two
     halves' paths one after the other."""
-    found = _edge_pieces(source)
-    into = {head: (tail, points) for tail, head, points in found if VIA.fullmatch(head)}
-    joined = []
-    for tail, head, points in found:
-        if VIA.fullmatch(head):
-            continue
-        if VIA.fullmatch(tail):
-            first, before = into.pop(tail)
-            tail, points = first, before + points
-        joined.append((tail, head, points))
-    assert not into, into  # every waypoint has both halves
-    return joined
+    return join_halves(_edge_pieces(source), VIA)
 
 
 def _edge_pieces(source: str) -> list[tuple[str, str, list[tuple[float, float]]]]:

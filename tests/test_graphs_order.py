@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 from support.availability import require
+from support.graph_paths import join_halves
 
 import nn
 import viz.worked as worked
@@ -153,17 +154,7 @@ def full_paths(data: dict) -> tuple[list[tuple[str, str, list]], dict[str, tuple
             continue
         points = [p for op in e.get("_draw_", []) if op["op"] in ("b", "B") for p in _sampled(op)]
         pieces.append((name[e["tail"]], name[e["head"]], points))
-    into = {head: (tail, pts) for tail, head, pts in pieces if LABEL.fullmatch(head)}
-    paths = []
-    for tail, head, pts in pieces:
-        if LABEL.fullmatch(head):
-            continue
-        if LABEL.fullmatch(tail):
-            tail, before = into.pop(tail)
-            pts = before + pts
-        paths.append((tail, head, pts))
-    assert not into, into
-    return paths, boxes
+    return join_halves(pieces, LABEL), boxes
 
 
 def _cross(p, q, r, s) -> bool:
