@@ -42,7 +42,7 @@ from itertools import chain, groupby, repeat
 from operator import itemgetter
 from typing import Any
 
-from .replay_grid import Grid, backward_grid, find_grid, forward_grid, picked
+from .replay_grid import Grid, backward_grid, find_grid, forward_grid, picked, row_slice, src_slice
 from .replay_trace import _FORWARD, TERMS, _lit, _Template, _trace
 from .value import (
     ADD, DIV, EXP, LINEAR, LOG, MUL, NEG, POW, POW_VALUE, RELU, SIGMOID, SUB, SUM, TANH, UNDEFINED, Op,
@@ -160,7 +160,7 @@ class _Code:
             return f"({src}[{idx[0]}],)"
         sl = _slice(idx)
         if sl is not None and sl.step > 0:
-            return f"{src}[{_src_slice(sl)}]"
+            return f"{src}[{src_slice(sl)}]"
         return f"{self.const(itemgetter(*idx), 'get')}({src})"
 
 
@@ -435,13 +435,13 @@ class _Writer:
                 d_at = [ds[p][x % m] for _, x in pairs]
                 d_sl = _slice(d_at)
                 if t_sl is not None and units and d_sl is not None:
-                    lines.append(f"G[{_src_slice(t_sl)}] = V[{_src_slice(d_sl)}]")
+                    lines.append(f"G[{src_slice(t_sl)}] = V[{src_slice(d_sl)}]")
                 elif t_sl is not None and units and all(d == self.one for d in d_at):
-                    lines.append(f"G[{_src_slice(t_sl)}] = [1.0] * {len(d_at)}")
+                    lines.append(f"G[{src_slice(t_sl)}] = [1.0] * {len(d_at)}")
                 elif t_sl is not None and g_sl is not None and all(d == self.one for d in d_at):
-                    lines.append(f"G[{_src_slice(t_sl)}] = G[{_src_slice(g_sl)}]")
+                    lines.append(f"G[{src_slice(t_sl)}] = G[{src_slice(g_sl)}]")
                 elif t_sl is not None and g_sl is not None and d_sl is not None:
-                    lines.append(f"G[{_src_slice(t_sl)}] = map(_mul, G[{_src_slice(g_sl)}], V[{_src_slice(d_sl)}])")
+                    lines.append(f"G[{src_slice(t_sl)}] = map(_mul, G[{src_slice(g_sl)}], V[{src_slice(d_sl)}])")
                 else:
                     left += pairs
             sole = sorted(left)
@@ -478,7 +478,7 @@ class _Writer:
             ts = [t for t, _ in pairs]
             sl = _slice(ts)
             if sl is not None and sl.step > 0:  # one slice of slots: G[t] + term for all at once
-                lines.append(f"G[{_src_slice(sl)}] = map(_add, G[{_src_slice(sl)}], {terms([x for _, x in pairs])})")
+                lines.append(f"G[{src_slice(sl)}] = map(_add, G[{src_slice(sl)}], {terms([x for _, x in pairs])})")
             else:
                 lines += [f"for _j, _t in zip({self.code.const(tuple(ts), 'T')}, {terms([x for _, x in pairs])}):",
                           "    G[_j] += _t"]
@@ -640,19 +640,8 @@ def _balanced(expr: str) -> bool:
 
 
 def _slice(idx: list[int]) -> slice | None:
-    """The slice that picks ``idx`` from a list, if the slots are evenly spaced (either way)."""
-    if len(idx) < 2:
-        return None
-    step = idx[1] - idx[0]
-    stop = idx[-1] + step
-    if step == 0 or idx != list(range(idx[0], stop, step)):
-        return None
-    return slice(idx[0], stop if stop >= 0 else None, step)
-
-
-def _src_slice(sl: slice) -> str:
-    stop = "" if sl.stop is None else str(sl.stop)
-    return f"{sl.start}:{stop}" if sl.step == 1 else f"{sl.start}:{stop}:{sl.step}"
+    """The slice that picks ``idx`` (two or more slots) from a list, if they are evenly spaced."""
+    return row_slice(idx) if len(idx) >= 2 else None
 
 
 def _fused_sum(before: list[str], block: list[str], products: list[int], run: list[int], ops: list[Op | None],
