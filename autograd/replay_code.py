@@ -38,7 +38,7 @@ from __future__ import annotations
 import heapq
 import re
 from collections import Counter
-from itertools import chain, groupby, repeat
+from itertools import chain, groupby
 from operator import itemgetter
 from typing import Any
 
@@ -65,7 +65,7 @@ _MAPPED = {ADD: "_add", SUB: "_sub", MUL: "_mul", DIV: "_truediv", POW: "_pow", 
 #: Operations whose local derivatives are operand values or ±1: their backward is gathered.
 _SLOPE_IS_OPERAND = {ADD, SUB, MUL, NEG, LINEAR, SUM}
 
-Key = tuple[Any, int, tuple[bool, ...] | None]
+Key = tuple[Any, int, tuple[bool, ...] | bool | None]
 
 
 def schedule(args: list[tuple[int, ...]], keys: list[int]) -> list[int]:
@@ -83,16 +83,17 @@ def schedule(args: list[tuple[int, ...]], keys: list[int]) -> list[int]:
     # i goes after each parent's previous child, and after an interior parent with no child
     # yet (a parent's earlier child comes after that parent: the parent would add no constraint)
     last = [i if a else -1 for i, a in enumerate(args)]
-    put = last.__setitem__
+    get = last.__getitem__
     computed = n - args.count(())
     for i, a in enumerate(args):
         if a:
-            before = set(picked(last, a))
+            before = set(map(get, a))
             before.discard(-1)
             indeg[i] = len(before)
             for j in before:
                 succ[j].append(i)
-            any(map(put, a, repeat(i)))  # i is now each parent's latest child
+            for p in a:  # i is now each parent's latest child (a loop: faster than map over __setitem__)
+                last[p] = i
     ready = [i for i in range(n) if args[i] and not indeg[i]]
     buckets: dict[int, list[int]] = {}
     for i in ready:
@@ -102,8 +103,7 @@ def schedule(args: list[tuple[int, ...]], keys: list[int]) -> list[int]:
     done = bytearray(n)
     push, pop = heapq.heappush, heapq.heappop
     current: list[int] = []
-    stamp = [-1] * n  # the run (of one kind, in the order) each node was placed in
-    run = 0
+    members: set[int] = set()  # the nodes of the current run (of one kind, in the order)
     later: list[int] = []  # ready, of the current kind, but using the current run: the next run
     for _ in range(computed):
         i = -1
@@ -123,10 +123,10 @@ def schedule(args: list[tuple[int, ...]], keys: list[int]) -> list[int]:
                 later = []
             i = pop(ready)
             current = buckets[keys[i]]
-            run += 1
+            members = set()
         done[i] = 1
         order.append(i)
-        stamp[i] = run
+        members.add(i)
         key = keys[i]
         for s in succ[i]:
             indeg[s] -= 1
@@ -134,7 +134,7 @@ def schedule(args: list[tuple[int, ...]], keys: list[int]) -> list[int]:
                 if keys[s] != key:
                     push(ready, s)
                     push(buckets.setdefault(keys[s], []), s)
-                elif run in map(stamp.__getitem__, args[s]):  # it uses this run: after it
+                elif not members.isdisjoint(args[s]):  # it uses this run: after it
                     push(ready, s)
                     later.append(s)
                 else:  # the current kind's bucket is emptied before any other is chosen
@@ -730,7 +730,13 @@ def generate(ops: list[Op | None], args: list[tuple[int, ...]], data: dict[int, 
     pset = {i for i in params_at if i >= 0}
     req = [False] * n  # the node leads to a param: it needs a gradient
     for i, a in enumerate(args):
-        req[i] = i in pset or any(map(req.__getitem__, a))
+        if i in pset:
+            req[i] = True
+            continue
+        for p in a:  # a loop that stops at the first parent needing one
+            if req[p]:
+                req[i] = True
+                break
     fanout = [0] * n
     for j, count in Counter(chain.from_iterable(args)).items():
         fanout[j] = count
@@ -748,8 +754,12 @@ def generate(ops: list[Op | None], args: list[tuple[int, ...]], data: dict[int, 
     one = nx + np_ + len(tail)
     minus = one + 1
     tail += [1.0, -1.0]
+    # a node's kind: its operation, arity and which operands need a gradient (True: all of
+    # them, found by one set test; the pattern is gathered only when some do not)
+    all_need = {i for i, r in enumerate(req) if not r}.isdisjoint
     kinds: dict[Key, int] = {}
-    keys = [kinds.setdefault((op, len(a), picked(req, a) if req[i] else None), len(kinds))
+    keys = [kinds.setdefault((op, len(a), (True if all_need(a) else picked(req, a)) if req[i] else None),
+                             len(kinds))
             if a else -1 for i, (op, a) in enumerate(zip(ops, args))]
     order = schedule(args, keys)
     base = nx + np_ + len(tail)
