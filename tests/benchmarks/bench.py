@@ -23,7 +23,7 @@ import statistics
 import sys
 import time
 import tracemalloc
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -45,6 +45,7 @@ WORKLOADS = [
     ("mlp:128", "MLP 2-128-128-1, 20 moons"),
 ]
 MILLION = ("chain:1000000", "deep chain, 1,000,000 ops")
+MILLION_ROUNDS = 3  # timed runs of the 1,000,000-op chain per mode (each about half a second)
 MEMORY = {"demo", "chain:400", "chain:100000", "wide:100000"}  # workloads measured for bytes per node
 RECORDING = [  # graphs recorded under tracemalloc: the peak while recording, per node
     ("chain:35000", "deep chain, 17,503 nodes"),
@@ -159,9 +160,20 @@ def timed_run(r: Any, demo: bool, repeat: int) -> float:
     return t / repeat
 
 
-def time_workload(workload: str, modes: list[str], rounds: int) -> tuple[dict[str, float], float, int]:
+class Timing(NamedTuple):
+    """One workload's timings."""
+
+    med: dict[str, float]  # median seconds per step, by mode
+    rec: float  # the replay's one-time cost: build the graph once, record, compile
+    nodes: int  # nodes of one eager step's graph (0 when eager does not run)
+    to_floats: dict[str, float]  # median over the rounds of (mode ÷ floats) within each round
+
+
+def time_workload(workload: str, modes: list[str], rounds: int) -> Timing:
     """Median seconds per step for each mode, the replay's one-time recording cost,
-    and the nodes of one eager step's graph (0 when eager does not run)."""
+    the nodes of one eager step's graph, and each mode's time over the floats' paired
+    round by round: both timed in the same round, so a slow spell of a shared machine
+    weighs on both sides of the ratio."""
     made = runners(workload)
     built = {}
     record_time = 0.0
@@ -184,7 +196,9 @@ def time_workload(workload: str, modes: list[str], rounds: int) -> tuple[dict[st
             times[mode].append(timed_run(built[mode], demo, repeat[mode]))
     del built
     gc.collect()
-    return {m: statistics.median(ts) for m, ts in times.items()}, record_time, nodes
+    to_floats = {m: statistics.median(t / f for t, f in zip(ts, times["floats"]))
+                 for m, ts in times.items() if "floats" in times}
+    return Timing({m: statistics.median(ts) for m, ts in times.items()}, record_time, nodes, to_floats)
 
 
 def bytes_per_node(workload: str, mode: str) -> tuple[float, int]:
@@ -286,17 +300,18 @@ def print_record_peaks() -> dict[str, tuple[float, float]]:
     return out
 
 
-def print_targets(measured: dict[str, tuple[dict[str, float], float, int]],
+def print_targets(measured: dict[str, Timing],
                   peaks: dict[str, tuple[float, float]]) -> None:
     """Issue 16's table: each ratio from this run, beside its target."""
     rows: list[tuple[str, float | None, str, float, str]] = []  # (what, value, unit, target, note)
 
-    def ratio(workload: str, a: str, b: str = "floats") -> float | None:
-        med = measured.get(workload, ({}, 0.0, 0))[0]
-        return med[a] / med[b] if a in med and b in med else None
+    def ratio(workload: str, a: str) -> float | None:  # a's time ÷ the floats', paired by round
+        return measured[workload].to_floats.get(a) if workload in measured else None
 
     def per_node(workload: str) -> float | None:
-        med, _, nodes = measured.get(workload, ({}, 0.0, 0))
+        if workload not in measured:
+            return None
+        med, nodes = measured[workload].med, measured[workload].nodes
         return med["eager"] / nodes if "eager" in med and nodes else None
 
     rows.append(("eager demo step ÷ floats", ratio("demo", "eager"), "×", 12, ""))
@@ -329,8 +344,8 @@ def print_targets(measured: dict[str, tuple[dict[str, float], float, int]],
                             ("mlp:128:16", "MLP 2-128-128-1 batch of 16")]:
         if workload in per:
             rows.append((f"recording peak memory per node, {label}", per[workload][1] / 1024, " KB", 2, ""))
-    demo = measured.get("demo", ({}, 0.0, 0))
-    med, rec = demo[0], demo[1]
+    demo = measured.get("demo", Timing({}, 0.0, 0, {}))
+    med, rec = demo.med, demo.rec
     if "fused" in med and "replay" in med and med["fused"] > med["replay"]:
         steps = rec / (med["fused"] - med["replay"])
         rows.append(("replay break-even against fused, demo step", steps, " steps", 10,
@@ -382,7 +397,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     say(f"Python {sys.version.split()[0]}, recursion limit {sys.getrecursionlimit()}, "
-          f"{os.cpu_count()} CPUs; medians of {args.rounds} interleaved runs\n")
+          f"{os.cpu_count()} CPUs; medians of {args.rounds} interleaved runs (the 1,000,000-op chain: "
+        f"{MILLION_ROUNDS}); a mode ÷ floats is the median of that ratio within each round\n")
     chosen = [(w, dict(WORKLOADS).get(w, w)) for w in args.only] if args.only else WORKLOADS
     failed = {}
     for workload, _ in chosen:
@@ -391,26 +407,27 @@ def main(argv: list[str] | None = None) -> int:
           f"to {TOLERANCE:g}\n")
 
     rows, records = [], []
-    measured: dict[str, tuple[dict[str, float], float, int]] = {}
+    measured: dict[str, Timing] = {}
     for workload, label in chosen:
         modes = [m for m in MODES if m not in failed[workload]]
         rounds = args.rounds if not workload.endswith(("100000", ":128")) else max(3, args.rounds // 2)
-        med, rec, nodes = time_workload(workload, modes, rounds)
-        measured[workload] = (med, rec, nodes)
-        rows.append((label, med, failed[workload]))
-        records.append((label, rec))
+        timing = time_workload(workload, modes, rounds)
+        measured[workload] = timing
+        rows.append((label, timing, failed[workload]))
+        records.append((label, timing.rec))
 
     if not args.no_million:
         workload, label = MILLION
         modes = ["eager", "fused", "floats"]
-        med, rec, nodes = time_workload(workload, modes, 1)
-        measured[workload] = (med, rec, nodes)
-        rows.append((label, med, {"micrograd": "RecursionError", "replay": "not run"}))
+        timing = time_workload(workload, modes, MILLION_ROUNDS)
+        measured[workload] = timing
+        rows.append((label, timing, {"micrograd": "RecursionError", "replay": "not run"}))
 
     head = "| workload | micrograd | eager | fused | replay | floats | replay ÷ floats |"
     say(head)
     say("|---|---:|---:|---:|---:|---:|---:|")
-    for label, med, fail in rows:
+    for label, timing, fail in rows:
+        med = timing.med
         base = med.get("micrograd")
         cells = []
         for mode in MODES:
@@ -419,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
                 cells.append(fmt_time(med[mode]) + ratio)
             else:
                 cells.append(fail.get(mode, "—"))
-        floor = med.get("replay", 0) / med["floats"] if "replay" in med and med.get("floats") else None
+        floor = timing.to_floats.get("replay")
         cells.append(f"{floor:.2f}" if floor else "—")
         say(f"| {label} | " + " | ".join(cells) + " |")
     say("\nreplay, one-time cost (build the graph once, record, compile):")
