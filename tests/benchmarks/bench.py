@@ -167,6 +167,7 @@ class Timing(NamedTuple):
     rec: float  # the replay's one-time cost: build the graph once, record, compile
     nodes: int  # nodes of one eager step's graph (0 when eager does not run)
     to_floats: dict[str, float]  # median over the rounds of (mode ÷ floats) within each round
+    kernel: tuple[float, float] | None = None  # eager: system seconds and page faults per node
 
 
 def time_workload(workload: str, modes: list[str], rounds: int) -> Timing:
@@ -320,7 +321,7 @@ def print_targets(measured: dict[str, Timing],
                  1.3, f"{narrow * 1e9:.0f} → {wide * 1e9:.0f} ns per node" if wide and narrow else ""))
     big, small = per_node("chain:1000000"), per_node("chain:1000")
     note = f"{small * 1e9:.0f} → {big * 1e9:.0f} ns per op" if big and small else ""
-    kernel = kernel_share("chain:1000000") if big and small else None
+    kernel = measured["chain:1000000"].kernel if big and small else None
     if kernel is not None:  # what the kernel adds: fresh pages for the big graph
         note += (f"; of the 1e6 chain's, {kernel[0] * 1e9:.0f} ns in the kernel "
                  f"({kernel[1]:.3f} page faults per op)")
@@ -398,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
 
     say(f"Python {sys.version.split()[0]}, recursion limit {sys.getrecursionlimit()}, "
           f"{os.cpu_count()} CPUs; medians of {args.rounds} interleaved runs (the 1,000,000-op chain: "
-        f"{MILLION_ROUNDS}); a mode ÷ floats is the median of that ratio within each round\n")
+          f"{MILLION_ROUNDS}); a mode ÷ floats is the median of that ratio within each round\n")
     chosen = [(w, dict(WORKLOADS).get(w, w)) for w in args.only] if args.only else WORKLOADS
     failed = {}
     for workload, _ in chosen:
@@ -419,7 +420,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_million:
         workload, label = MILLION
         modes = ["eager", "fused", "floats"]
-        timing = time_workload(workload, modes, MILLION_ROUNDS)
+        timing = time_workload(workload, modes, MILLION_ROUNDS)._replace(kernel=kernel_share(workload))
         measured[workload] = timing
         rows.append((label, timing, {"micrograd": "RecursionError", "replay": "not run"}))
 
