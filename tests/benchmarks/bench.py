@@ -281,6 +281,19 @@ def record_time(workload: str) -> tuple[float, int]:
     return best, nodes
 
 
+def record_times() -> dict[str, tuple[float, float]]:
+    """workload -> (record() seconds per node, peak bytes per node), printing nothing:
+    for the runs after the first of ``--repeat`` (the peak is the same in every run)."""
+    out = {}
+    for workload, _ in RECORDING:
+        peak, _, nodes, _, _ = record_peak(workload)
+        gc.collect()
+        t, _ = record_time(workload)
+        out[workload] = (t / nodes, peak / nodes)
+        gc.collect()
+    return out
+
+
 def print_record_peaks() -> dict[str, tuple[float, float]]:
     """Print the recording table; returns workload -> (record() seconds per node, peak bytes per node)."""
     say("\npeak memory while recording (tracemalloc peak during record(), what the replay keeps), "
@@ -301,10 +314,12 @@ def print_record_peaks() -> dict[str, tuple[float, float]]:
     return out
 
 
-def print_targets(measured: dict[str, Timing],
-                  peaks: dict[str, tuple[float, float]]) -> None:
-    """Issue 16's table: each ratio from this run, beside its target."""
-    rows: list[tuple[str, float | None, str, float, str]] = []  # (what, value, unit, target, note)
+Row = tuple[str, float | None, str, float, str]  # (what, value, unit, target, note)
+
+
+def target_rows(measured: dict[str, Timing], peaks: dict[str, tuple[float, float]]) -> list[Row]:
+    """Issue 16's targets, each with the value one run measured."""
+    rows: list[Row] = []
 
     def ratio(workload: str, a: str) -> float | None:  # a's time ÷ the floats', paired by round
         return measured[workload].to_floats.get(a) if workload in measured else None
@@ -353,12 +368,24 @@ def print_targets(measured: dict[str, Timing],
                      f"one-time cost {fmt_time(rec)} ÷ ({fmt_time(med['fused'])} − {fmt_time(med['replay'])})"))
     else:
         rows.append(("replay break-even against fused, demo step", None, " steps", 10, ""))
-    say("\ntargets (issue 16), every ratio from this run:")
+    return rows
+
+
+def print_targets(runs: list[list[Row]]) -> None:
+    """Issue 16's table: each target beside its value, the median over the runs (one
+    run unless ``--repeat``), with the runs' range and the first run's note."""
+    many = len(runs) > 1
+    say(f"\ntargets (issue 16), every ratio from {'the ' + str(len(runs)) + ' runs above' if many else 'this run'}:")
     say("\n| workload | measured | target | met | |")
     say("|---|---:|---:|:---:|---|")
-    for what, value, unit, target, note in rows:
+    for k, (what, _, unit, target, note) in enumerate(runs[0]):
+        values = [v for run in runs if (v := run[k][1]) is not None]
+        value = statistics.median(values) if values else None
         shown = "not run" if value is None else f"{value:.2f}{unit}"
         met = "—" if value is None else ("yes" if value <= target else "no")
+        if many and values:
+            spread = f"median of {len(values)} runs, {min(values):.2f} to {max(values):.2f}"
+            note = f"{spread}; {note}" if note else spread
         say(f"| {what} | {shown} | ≤ {target:g}{unit} | {met} | {note} |")
 
 
@@ -368,6 +395,21 @@ def fmt_time(t: float | None) -> str:
     if t < 1e-3:
         return f"{t * 1e6:.0f} µs"
     return f"{t * 1e3:.1f} ms" if t < 1 else f"{t:.2f} s"
+
+
+def time_all(chosen: list[tuple[str, str]], failed: dict[str, dict[str, str]], rounds: int,
+             million: bool) -> dict[str, Timing]:
+    """Every chosen workload timed in each mode that ran (and the 1,000,000-op chain)."""
+    measured: dict[str, Timing] = {}
+    for workload, _ in chosen:
+        modes = [m for m in MODES if m not in failed[workload]]
+        n = rounds if not workload.endswith(("100000", ":128")) else max(3, rounds // 2)
+        measured[workload] = time_workload(workload, modes, n)
+    if million:
+        workload = MILLION[0]
+        timing = time_workload(workload, ["eager", "fused", "floats"], MILLION_ROUNDS)
+        measured[workload] = timing._replace(kernel=kernel_share(workload))
+    return measured
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -380,14 +422,22 @@ def main(argv: list[str] | None = None) -> int:
                         help="only the peak memory while recording (no micrograd needed), about a minute")
     parser.add_argument("--no-recording", action="store_true",
                         help="skip the recording's memory and time (the slowest part)")
+    parser.add_argument("--repeat", type=int, default=1, metavar="K",
+                        help="time everything K times; the targets table shows each target's median "
+                             "and range over the K runs (the other tables are the first run's)")
     parser.add_argument("--readme", metavar="README.md",
                         help="write this run's tables into the file, between its bench.py markers")
     args = parser.parse_args(argv)
+    for flag, count in (("--rounds", args.rounds), ("--repeat", args.repeat)):
+        if count < 1:
+            fail(f"bench.py: {flag} needs a count of 1 or more, got {count}")
     if args.readme:
         readme_text(args.readme)
     say(f"Machine: {machine()}.")
     if args.recording:
-        print_targets({}, print_record_peaks())
+        runs = [target_rows({}, print_record_peaks())]
+        runs += [target_rows({}, record_times()) for _ in range(args.repeat - 1)]
+        print_targets(runs)
         if args.readme:
             write_readme(args.readme, "python tests/benchmarks/bench.py " + " ".join(argv or sys.argv[1:]))
         return 0
@@ -407,27 +457,16 @@ def main(argv: list[str] | None = None) -> int:
     say("gradients: every mode agrees with micrograd (where it runs) and with the float code "
           f"to {TOLERANCE:g}\n")
 
-    rows, records = [], []
-    measured: dict[str, Timing] = {}
-    for workload, label in chosen:
-        modes = [m for m in MODES if m not in failed[workload]]
-        rounds = args.rounds if not workload.endswith(("100000", ":128")) else max(3, args.rounds // 2)
-        timing = time_workload(workload, modes, rounds)
-        measured[workload] = timing
-        rows.append((label, timing, failed[workload]))
-        records.append((label, timing.rec))
-
+    measured = time_all(chosen, failed, args.rounds, not args.no_million)
+    rows = [(label, measured[workload], failed[workload]) for workload, label in chosen]
+    records = [(label, measured[workload].rec) for workload, label in chosen]
     if not args.no_million:
-        workload, label = MILLION
-        modes = ["eager", "fused", "floats"]
-        timing = time_workload(workload, modes, MILLION_ROUNDS)._replace(kernel=kernel_share(workload))
-        measured[workload] = timing
-        rows.append((label, timing, {"micrograd": "RecursionError", "replay": "not run"}))
+        rows.append((MILLION[1], measured[MILLION[0]], {"micrograd": "RecursionError", "replay": "not run"}))
 
     head = "| workload | micrograd | eager | fused | replay | floats | replay ÷ floats |"
     say(head)
     say("|---|---:|---:|---:|---:|---:|---:|")
-    for label, timing, fail in rows:
+    for label, timing, not_run in rows:
         med = timing.med
         base = med.get("micrograd")
         cells = []
@@ -436,7 +475,7 @@ def main(argv: list[str] | None = None) -> int:
                 ratio = f" ({med[mode] / base:.3f}x)" if base and mode != "micrograd" else ""
                 cells.append(fmt_time(med[mode]) + ratio)
             else:
-                cells.append(fail.get(mode, "—"))
+                cells.append(not_run.get(mode, "—"))
         floor = timing.to_floats.get("replay")
         cells.append(f"{floor:.2f}" if floor else "—")
         say(f"| {label} | " + " | ".join(cells) + " |")
@@ -465,7 +504,13 @@ def main(argv: list[str] | None = None) -> int:
             cells.append(f"{size:.0f} B × {nodes:,} nodes")
         say(f"| {MILLION[1]} | not run | " + " | ".join(cells) + " | not run |")
     peaks = {} if args.no_recording else print_record_peaks()
-    print_targets(measured, peaks)
+    runs = [target_rows(measured, peaks)]
+    for k in range(2, args.repeat + 1):
+        print(f"run {k} of {args.repeat}: timing again (the targets table takes the median of the runs)",
+              file=sys.stderr, flush=True)
+        again = time_all(chosen, failed, args.rounds, not args.no_million)
+        runs.append(target_rows(again, {} if args.no_recording else record_times()))
+    print_targets(runs)
     if args.readme:
         write_readme(args.readme, "python tests/benchmarks/bench.py " + " ".join(argv or sys.argv[1:]))
     return 0
