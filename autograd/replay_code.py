@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import heapq
 import re
-from collections import Counter
 from itertools import chain, groupby
 from operator import itemgetter
 from typing import Any
@@ -68,8 +67,9 @@ _SLOPE_IS_OPERAND = {ADD, SUB, MUL, NEG, LINEAR, SUM}
 Key = tuple[Any, int, tuple[bool, ...] | bool | None]
 
 
-def schedule(args: list[tuple[int, ...]], keys: list[int]) -> list[int]:
-    """The computed nodes in a topological order that keeps like nodes together.
+def schedule(args: list[tuple[int, ...]], keys: list[int]) -> tuple[list[int], list[int]]:
+    """The computed nodes in a topological order that keeps like nodes together, and
+    each node's uses (its fanout: operand places, counted in the same pass).
 
     Constraints: a node after its parents, and each node's children in their
     recorded (index) order.  Among the ready nodes the next is one of the same
@@ -79,6 +79,7 @@ def schedule(args: list[tuple[int, ...]], keys: list[int]) -> list[int]:
     n = len(args)
     succ: list[list[int]] = [[] for _ in range(n)]
     indeg = [0] * n
+    fanout = [0] * n
     # each node's latest child so far; an interior node itself while it has none, -1 a leaf.
     # i goes after each parent's previous child, and after an interior parent with no child
     # yet (a parent's earlier child comes after that parent: the parent would add no constraint)
@@ -94,6 +95,7 @@ def schedule(args: list[tuple[int, ...]], keys: list[int]) -> list[int]:
                 succ[j].append(i)
             for p in a:  # i is now each parent's latest child (a loop: faster than map over __setitem__)
                 last[p] = i
+                fanout[p] += 1
     ready = [i for i in range(n) if args[i] and not indeg[i]]
     buckets: dict[int, list[int]] = {}
     for i in ready:
@@ -139,7 +141,7 @@ def schedule(args: list[tuple[int, ...]], keys: list[int]) -> list[int]:
                     later.append(s)
                 else:  # the current kind's bucket is emptied before any other is chosen
                     push(current, s)
-    return order
+    return order, fanout
 
 
 class _Code:
@@ -737,9 +739,6 @@ def generate(ops: list[Op | None], args: list[tuple[int, ...]], data: dict[int, 
             if req[p]:
                 req[i] = True
                 break
-    fanout = [0] * n
-    for j, count in Counter(chain.from_iterable(args)).items():
-        fanout[j] = count
     # slots: X, P, frozen leaves, 1.0 and -1.0, then the computed nodes in the written order
     slot = [0] * n
     tail: list[float] = []
@@ -761,7 +760,7 @@ def generate(ops: list[Op | None], args: list[tuple[int, ...]], data: dict[int, 
     keys = [kinds.setdefault((op, len(a), (True if all_need(a) else picked(req, a)) if req[i] else None),
                              len(kinds))
             if a else -1 for i, (op, a) in enumerate(zip(ops, args))]
-    order = schedule(args, keys)
+    order, fanout = schedule(args, keys)
     base = nx + np_ + len(tail)
     for q, i in enumerate(order):
         slot[i] = base + q

@@ -76,13 +76,14 @@ def find_grid(run: list[int], args: list[tuple[int, ...]], slot: list[int], req:
     a0 = args[run[0]]
     if len(a0) < 3 or len(run) < 2:
         return None
-    get = slot.__getitem__
     rq = [req[j] for j in a0]
     want_a, want_b = rq[0], rq[1]
     if rq[0:-1:2].count(want_a) != len(rq) // 2 or rq[-1] != want_a or rq[1:-1:2].count(want_b) != len(rq) // 2:
         return None
-    rows_a = [picked(slot, args[i][0:-1:2]) + (get(args[i][-1]),) for i in run]
-    rows_b = [picked(slot, args[i][1:-1:2]) for i in run]
+    # the rows as node numbers (w1 … wn then b, and x1 … xn): two nodes have two slots, so
+    # rows compare as their slots would, and only the distinct rows are mapped to slots at the end
+    rows_a = [args[i][0::2] for i in run]
+    rows_b = [args[i][1::2] for i in run]
     m = len(run)
     for sample_major in (True, False):
         lead, other = (rows_a, rows_b) if sample_major else (rows_b, rows_a)
@@ -105,7 +106,8 @@ def find_grid(run: list[int], args: list[tuple[int, ...]], slot: list[int], req:
                 count += len(row)
     if len(seen) != count or len(set(a)) != len(a) or len(set(b)) != len(b):
         return None  # a slot in two places: its terms would interleave
-    return Grid(a, b, slot[run[0]], sample_major, want_a, want_b)
+    return Grid([picked(slot, r) for r in a], [picked(slot, r) for r in b], slot[run[0]], sample_major,
+                want_a, want_b)
 
 
 def _rows(src: str, rows: list[list[int]], const: Const) -> str:

@@ -281,37 +281,40 @@ def record_time(workload: str) -> tuple[float, int]:
     return best, nodes
 
 
-def record_times() -> dict[str, tuple[float, float]]:
-    """workload -> (record() seconds per node, peak bytes per node), printing nothing:
-    for the runs after the first of ``--repeat`` (the peak is the same in every run)."""
-    out = {}
+RecordRow = tuple[str, int, int, int, int, float]  # (workload, peak, kept, nodes, operands, seconds)
+
+
+def record_table() -> list[RecordRow]:
+    """Each recording graph's peak and kept bytes, nodes, operands and record() seconds.
+    main measures it before the other workloads: their large graphs leave the heap
+    fragmented, which a program recording its model at the start does not have."""
+    table = []
     for workload, _ in RECORDING:
-        peak, _, nodes, _, _ = record_peak(workload)
+        peak, kept, nodes, operands, _ = record_peak(workload)
         gc.collect()
         t, _ = record_time(workload)
-        out[workload] = (t / nodes, peak / nodes)
+        table.append((workload, peak, kept, nodes, operands, t))
         gc.collect()
-    return out
+    return table
 
 
-def print_record_peaks() -> dict[str, tuple[float, float]]:
+def record_times(table: list[RecordRow]) -> dict[str, tuple[float, float]]:
+    """workload -> (record() seconds per node, peak bytes per node)."""
+    return {w: (t / nodes, peak / nodes) for w, peak, _, nodes, _, t in table}
+
+
+def print_record_peaks(table: list[RecordRow]) -> dict[str, tuple[float, float]]:
     """Print the recording table; returns workload -> (record() seconds per node, peak bytes per node)."""
     say("\npeak memory while recording (tracemalloc peak during record(), what the replay keeps), "
           f"and record() alone (the least of {RECORD_RUNS} runs):")
     say("\n| graph | nodes | operands | peak per node | per operand | kept per node | peak | "
           "record() | per node |")
     say("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    out = {}
-    for workload, label in RECORDING:
-        peak, kept, nodes, operands, _ = record_peak(workload)
-        gc.collect()
-        t, _ = record_time(workload)
-        out[workload] = (t / nodes, peak / nodes)
-        say(f"| {label} | {nodes:,} | {operands:,} | {peak / nodes:,.0f} B | {peak / operands:,.0f} B | "
-              f"{kept / nodes:,.0f} B | {peak / 2**20:,.0f} MiB | {fmt_time(t)} | {t / nodes * 1e6:.1f} µs |",
-              flush=True)
-        gc.collect()
-    return out
+    labels = dict(RECORDING)
+    for workload, peak, kept, nodes, operands, t in table:
+        say(f"| {labels[workload]} | {nodes:,} | {operands:,} | {peak / nodes:,.0f} B | {peak / operands:,.0f} B | "
+              f"{kept / nodes:,.0f} B | {peak / 2**20:,.0f} MiB | {fmt_time(t)} | {t / nodes * 1e6:.1f} µs |")
+    return record_times(table)
 
 
 Row = tuple[str, float | None, str, float, str]  # (what, value, unit, target, note)
@@ -435,8 +438,8 @@ def main(argv: list[str] | None = None) -> int:
         readme_text(args.readme)
     say(f"Machine: {machine()}.")
     if args.recording:
-        runs = [target_rows({}, print_record_peaks())]
-        runs += [target_rows({}, record_times()) for _ in range(args.repeat - 1)]
+        runs = [target_rows({}, print_record_peaks(record_table()))]
+        runs += [target_rows({}, record_times(record_table())) for _ in range(args.repeat - 1)]
         print_targets(runs)
         if args.readme:
             write_readme(args.readme, "python tests/benchmarks/bench.py " + " ".join(argv or sys.argv[1:]))
@@ -457,6 +460,7 @@ def main(argv: list[str] | None = None) -> int:
     say("gradients: every mode agrees with micrograd (where it runs) and with the float code "
           f"to {TOLERANCE:g}\n")
 
+    recorded = [] if args.no_recording else record_table()  # first: see record_table
     measured = time_all(chosen, failed, args.rounds, not args.no_million)
     rows = [(label, measured[workload], failed[workload]) for workload, label in chosen]
     records = [(label, measured[workload].rec) for workload, label in chosen]
@@ -503,13 +507,14 @@ def main(argv: list[str] | None = None) -> int:
             size, nodes = bytes_per_node(MILLION[0], mode)
             cells.append(f"{size:.0f} B × {nodes:,} nodes")
         say(f"| {MILLION[1]} | not run | " + " | ".join(cells) + " | not run |")
-    peaks = {} if args.no_recording else print_record_peaks()
+    peaks = {} if args.no_recording else print_record_peaks(recorded)
     runs = [target_rows(measured, peaks)]
     for k in range(2, args.repeat + 1):
         print(f"run {k} of {args.repeat}: timing again (the targets table takes the median of the runs)",
               file=sys.stderr, flush=True)
+        again_recorded = {} if args.no_recording else record_times(record_table())
         again = time_all(chosen, failed, args.rounds, not args.no_million)
-        runs.append(target_rows(again, {} if args.no_recording else record_times()))
+        runs.append(target_rows(again, again_recorded))
     print_targets(runs)
     if args.readme:
         write_readme(args.readme, "python tests/benchmarks/bench.py " + " ".join(argv or sys.argv[1:]))
