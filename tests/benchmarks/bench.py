@@ -31,7 +31,7 @@ if importlib.util.find_spec("autograd") is None:  # not installed: use this chec
     sys.path.append(os.path.dirname(os.path.dirname(HERE)))
 
 import workloads  # noqa: E402
-from workloads import MODES, count_nodes, runners  # noqa: E402
+from workloads import EVERY_POINT, MODES, count_nodes, runners  # noqa: E402
 
 WORKLOADS = [
     ("demo", "micrograd's demo step (MLP 2-16-16-1, 100 moons)"),
@@ -167,6 +167,7 @@ class Timing(NamedTuple):
     rec: float  # the replay's one-time cost: build the graph once, record, compile
     nodes: int  # nodes of one eager step's graph (0 when eager does not run)
     to_floats: dict[str, float]  # median over the rounds of (mode ÷ floats) within each round
+    to_every_point: dict[str, float]  # the same over the demo's floats without the flat-hinge skip
     kernel: tuple[float, float] | None = None  # eager: system seconds and page faults per node
 
 
@@ -197,9 +198,12 @@ def time_workload(workload: str, modes: list[str], rounds: int) -> Timing:
             times[mode].append(timed_run(built[mode], demo, repeat[mode]))
     del built
     gc.collect()
-    to_floats = {m: statistics.median(t / f for t, f in zip(ts, times["floats"]))
-                 for m, ts in times.items() if "floats" in times}
-    return Timing({m: statistics.median(ts) for m, ts in times.items()}, record_time, nodes, to_floats)
+    def paired(base: str) -> dict[str, float]:
+        return {m: statistics.median(t / f for t, f in zip(ts, times[base]))
+                for m, ts in times.items() if base in times}
+
+    return Timing({m: statistics.median(ts) for m, ts in times.items()}, record_time, nodes,
+                  paired("floats"), paired(EVERY_POINT))
 
 
 def bytes_per_node(workload: str, mode: str) -> tuple[float, int]:
@@ -333,7 +337,11 @@ def target_rows(measured: dict[str, Timing], peaks: dict[str, tuple[float, float
         med, nodes = measured[workload].med, measured[workload].nodes
         return med["eager"] / nodes if "eager" in med and nodes else None
 
-    rows.append(("eager demo step ÷ floats", ratio("demo", "eager"), "×", 12, ""))
+    def every_point(mode: str) -> str:  # against the float step that walks every point too
+        value = measured["demo"].to_every_point.get(mode) if "demo" in measured else None
+        return "" if value is None else f"{value:.2f}× the floats walking every point"
+
+    rows.append(("eager demo step ÷ floats", ratio("demo", "eager"), "×", 12, every_point("eager")))
     wide, narrow = per_node("mlp:64"), per_node("mlp:16")
     rows.append(("eager per node, MLP width 64 ÷ width 16", wide / narrow if wide and narrow else None, "",
                  1.3, f"{narrow * 1e9:.0f} → {wide * 1e9:.0f} ns per node" if wide and narrow else ""))
@@ -345,7 +353,7 @@ def target_rows(measured: dict[str, Timing], peaks: dict[str, tuple[float, float
                  f"({kernel[1]:.3f} page faults per op)")
     rows.append(("eager per op, 1e6-op chain ÷ 1e3-op chain", big / small if big and small else None, "", 1.3,
                  note))
-    rows.append(("fused demo step ÷ floats", ratio("demo", "fused"), "×", 4, ""))
+    rows.append(("fused demo step ÷ floats", ratio("demo", "fused"), "×", 4, every_point("fused")))
     for workload, label in [("demo", "demo"), ("mlp:64", "MLP width 64"), ("mlp:128", "MLP width 128"),
                             ("wide:100000", "wide sum"), ("chain:1000", "chain 1e3"),
                             ("chain:100000", "chain 1e5")]:
@@ -363,7 +371,7 @@ def target_rows(measured: dict[str, Timing], peaks: dict[str, tuple[float, float
                             ("mlp:128:16", "MLP 2-128-128-1 batch of 16")]:
         if workload in per:
             rows.append((f"recording peak memory per node, {label}", per[workload][1] / 1024, " KB", 2, ""))
-    demo = measured.get("demo", Timing({}, 0.0, 0, {}))
+    demo = measured.get("demo", Timing({}, 0.0, 0, {}, {}))
     med, rec = demo.med, demo.rec
     if "fused" in med and "replay" in med and med["fused"] > med["replay"]:
         steps = rec / (med["fused"] - med["replay"])
@@ -405,7 +413,7 @@ def time_all(chosen: list[tuple[str, str]], failed: dict[str, dict[str, str]], r
     """Every chosen workload timed in each mode that ran (and the 1,000,000-op chain)."""
     measured: dict[str, Timing] = {}
     for workload, _ in chosen:
-        modes = [m for m in MODES if m not in failed[workload]]
+        modes = [m for m in MODES + [EVERY_POINT] if m not in failed[workload]]
         n = rounds if not workload.endswith(("100000", ":128")) else max(3, rounds // 2)
         measured[workload] = time_workload(workload, modes, n)
     if million:
@@ -456,7 +464,7 @@ def main(argv: list[str] | None = None) -> int:
     chosen = [(w, dict(WORKLOADS).get(w, w)) for w in args.only] if args.only else WORKLOADS
     failed = {}
     for workload, _ in chosen:
-        failed[workload] = check(workload, MODES)
+        failed[workload] = check(workload, MODES + [EVERY_POINT])
     say("gradients: every mode agrees with micrograd (where it runs) and with the float code "
           f"to {TOLERANCE:g}\n")
 

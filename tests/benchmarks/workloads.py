@@ -202,7 +202,15 @@ class ReplayDemo(FusedDemo):
 
 
 class FloatDemo:
-    """The same step written by hand in plain floats: the floor for pure Python."""
+    """The same step written by hand in plain floats: the floor for pure Python.
+
+    Like any hand derivation it skips the backward pass of a point on the hinge's
+    flat side (its gradient is 0); a graph walks those points too, g·∂ with g = 0,
+    so that 0·inf stays nan.  ``FloatDemoEveryPoint`` is the same code without the
+    skip, shown beside the ratios for comparison.
+    """
+
+    skip_flat = True
 
     def __init__(self, weights: list, X: list, Y: list) -> None:
         self.weights, self.X, self.Y = weights, X, Y
@@ -236,9 +244,9 @@ class FloatDemo:
                 a = [v if v > 0.0 else 0.0 for v in z] if li < last else z
                 acts.append(a)
             margin = 1.0 - y * a[0]
-            if margin <= 0.0:  # hinge is flat: no gradient from this point
+            if margin <= 0.0 and self.skip_flat:  # hinge is flat: no gradient from this point
                 continue
-            delta = [-y / n]  # dloss/dscore
+            delta = [0.0 if margin <= 0.0 else -y / n]  # dloss/dscore
             for li in range(last, -1, -1):
                 if li < last:  # relu' = 1 where z > 0
                     delta = [d if zj > 0.0 else 0.0 for d, zj in zip(delta, zs[li])]
@@ -262,6 +270,12 @@ class FloatDemo:
             for row, grow in zip(layer, glayer):
                 for k in range(len(row)):
                     row[k] -= lr * grow[k]
+
+
+class FloatDemoEveryPoint(FloatDemo):
+    """The float step with every point's backward pass, zeros included, as a graph walks it."""
+
+    skip_flat = False
 
 
 # --- deep chain: y ← y·w + b -------------------------------------------------------------
@@ -459,6 +473,8 @@ class FloatWide(WideRunner):
 # --- the table of runners ---------------------------------------------------------------------
 
 MODES = ["micrograd", "eager", "fused", "replay", "floats"]
+#: The demo's float step without the flat-hinge skip (a reference beside the floor, not a mode).
+EVERY_POINT = "floats, every point"
 
 
 def runners(workload: str, seed: int = 0) -> dict[str, Callable[[], Any]]:
@@ -468,7 +484,9 @@ def runners(workload: str, seed: int = 0) -> dict[str, Callable[[], Any]]:
         X, Y = moons(100, rng)
         W = mlp_weights(rng)
         kinds = [MicrogradDemo, EagerDemo, FusedDemo, ReplayDemo, FloatDemo]
-        return {m: (lambda k=k: k(W, X, Y)) for m, k in zip(MODES, kinds)}
+        made = {m: (lambda k=k: k(W, X, Y)) for m, k in zip(MODES, kinds)}
+        made[EVERY_POINT] = lambda: FloatDemoEveryPoint(W, X, Y)
+        return made
     kind, n = workload.split(":")
     n = int(n)
     if kind == "mlp":  # the demo's step on a wider MLP 2→n→n→1, MLP_POINTS points
