@@ -396,7 +396,7 @@ def print_targets(runs: list[list[Row]]) -> None:
         met = "—" if value is None else ("yes" if value <= target else "no")
         if many and values:
             spread = f"median of {len(values)} runs, {min(values):.2f} to {max(values):.2f}"
-            note = f"{spread}; {note}" if note else spread
+            note = f"{spread}; run 1: {note}" if note else spread
         say(f"| {what} | {shown} | ≤ {target:g}{unit} | {met} | {note} |")
 
 
